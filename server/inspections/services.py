@@ -1,0 +1,98 @@
+"""Writes for inspections."""
+from __future__ import annotations
+
+from datetime import date
+
+import checklists
+from django.db import transaction
+from rest_framework.exceptions import PermissionDenied
+
+from server.accounts import jurisdictions
+from server.accounts.models import Role, User
+from server.api.errors import FieldError
+from server.dossiers.models import Dossier
+from server.registry.choices import DOMAIN_ROLE, Domain, ProductCategory
+from server.registry.models import Enterprise
+
+from .models import Inspection
+
+
+def _check_may_schedule(*, actor: User, enterprise: Enterprise) -> None:
+    role = actor.effective_role
+    if role == Role.ADMIN:
+        return
+    if role == Role.SUPERVISOR and jurisdictions.covers(ancestor=actor.jurisdiction_id, code=enterprise.jurisdiction_id):
+        return
+    raise PermissionDenied("只有管理员或企业所在辖区的监管人员可以安排检查")
+
+
+def _resolve_inspectors(*, usernames: list[str], enterprise: Enterprise) -> list[User]:
+    if not isinstance(usernames, list) or not usernames:
+        raise FieldError("inspectors", "至少指派一名检查人员")
+    users = {u.username: u for u in User.objects.filter(username__in=usernames)}
+    resolved: list[User] = []
+    for name in usernames:
+        user = users.get(name)
+        if user is None or not user.is_active or user.role != Role.INSPECTOR:
+            raise FieldError("inspectors", f"'{name}' 不是有效的检查人员")
+        if not jurisdictions.covers(ancestor=user.jurisdiction_id, code=enterprise.jurisdiction_id):
+            raise FieldError("inspectors", f"检查人员 '{name}' 的辖区不包含企业所在辖区 {enterprise.jurisdiction_id}")
+        if user not in resolved:
+            resolved.append(user)
+    return resolved
+
+
+@transaction.atomic
+def inspection_create(
+    *,
+    actor: User,
+    enterprise_id: int,
+    product_category: str,
+    domain: str,
+    inspectors: list[str],
+    scheduled_for: date,
+    checklist: str | None = None,
+) -> Inspection:
+    enterprise = Enterprise.objects.filter(pk=enterprise_id).first()
+    if enterprise is None:
+        raise FieldError("enterprise", f"企业 {enterprise_id} 不存在")
+    _check_may_schedule(actor=actor, enterprise=enterprise)
+    if product_category not in ProductCategory.values:
+        raise FieldError("product_category", f"未知产品类别 '{product_category}'")
+    if product_category not in enterprise.product_categories:
+        raise FieldError("product_category", f"企业未登记产品类别 '{product_category}'")
+    if domain not in Domain.values:
+        raise FieldError("domain", f"未知领域 '{domain}'，可选：{', '.join(Domain.values)}")
+    if DOMAIN_ROLE[Domain(domain)] not in enterprise.roles:
+        raise FieldError("domain", f"企业不具有领域 '{domain}' 所需的经营角色 '{DOMAIN_ROLE[Domain(domain)]}'")
+    if checklist:
+        doc = checklists.get(checklist)
+        if doc is None:
+            raise FieldError("checklist", f"检查表 '{checklist}' 不存在")
+        if doc["category"] != product_category:
+            raise FieldError("checklist", f"检查表 '{checklist}' 不适用于产品类别 '{product_category}'")
+    else:
+        doc = checklists.latest_for(product_category)
+        if doc is None:
+            raise FieldError("product_category", f"产品类别 '{product_category}' 尚无已发布的检查表")
+    users = _resolve_inspectors(usernames=inspectors, enterprise=enterprise)
+    inspection = Inspection.objects.create(
+        enterprise=enterprise,
+        product_category=product_category,
+        domain=domain,
+        scheduled_for=scheduled_for,
+        checklist_id=doc["_id"],
+        created_by=actor,
+    )
+    inspection.inspectors.set(users)
+    Dossier.objects.create(inspection=inspection)
+    return inspection
+
+
+@transaction.atomic
+def inspection_set_inspectors(*, actor: User, inspection: Inspection, inspectors: list[str]) -> Inspection:
+    _check_may_schedule(actor=actor, enterprise=inspection.enterprise)
+    users = _resolve_inspectors(usernames=inspectors, enterprise=inspection.enterprise)
+    inspection.inspectors.set(users)
+    inspection.save(update_fields=["updated_at"])
+    return inspection

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import CccCertificate, Enterprise, ProductionLicence
+
+
+class LicenceInline(admin.TabularInline):
+    model = ProductionLicence
+    extra = 0
+
+
+class CertificateInline(admin.TabularInline):
+    model = CccCertificate
+    extra = 0
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ("name", "credit_code", "jurisdiction")
+    list_filter = ("jurisdiction",)
+    search_fields = ("name", "credit_code")
+    inlines = [LicenceInline, CertificateInline]

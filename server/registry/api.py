@@ -1,0 +1,84 @@
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from server.accounts.models import Role
+from server.api.permissions import HasRole
+
+from . import selectors, services
+from .serializers import (
+    CertificateInputSerializer, CertificateSerializer, EnterpriseInputSerializer, EnterpriseSerializer,
+    EnterpriseUpdateSerializer, LicenceInputSerializer, LicenceSerializer,
+)
+
+Managers = HasRole.of(Role.ADMIN, Role.SUPERVISOR)
+
+
+class _EnterpriseScoped(APIView):
+    def get_enterprise(self, request, pk: int):
+        enterprise = selectors.enterprise_get_visible(user=request.user, enterprise_id=pk)
+        if enterprise is None:
+            raise Http404
+        return enterprise
+
+
+class EnterpriseListCreateApi(APIView):
+    def get_permissions(self):
+        return [Managers()] if self.request.method == "POST" else super().get_permissions()
+
+    @extend_schema(responses=EnterpriseSerializer(many=True))
+    def get(self, request):
+        qs = selectors.enterprise_list_visible(user=request.user)
+        if request.query_params.get("jurisdiction"):
+            qs = qs.filter(jurisdiction_id=request.query_params["jurisdiction"])
+        return Response(EnterpriseSerializer(qs, many=True).data)
+
+    @extend_schema(request=EnterpriseInputSerializer, responses={201: EnterpriseSerializer})
+    def post(self, request):
+        serializer = EnterpriseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        enterprise = services.enterprise_create(actor=request.user, **serializer.validated_data)
+        return Response(EnterpriseSerializer(enterprise).data, status=status.HTTP_201_CREATED)
+
+
+class EnterpriseDetailApi(_EnterpriseScoped):
+    def get_permissions(self):
+        return [Managers()] if self.request.method == "PATCH" else super().get_permissions()
+
+    @extend_schema(responses=EnterpriseSerializer)
+    def get(self, request, pk: int):
+        return Response(EnterpriseSerializer(self.get_enterprise(request, pk)).data)
+
+    @extend_schema(request=EnterpriseUpdateSerializer, responses=EnterpriseSerializer)
+    def patch(self, request, pk: int):
+        enterprise = self.get_enterprise(request, pk)
+        serializer = EnterpriseUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        enterprise = services.enterprise_update(actor=request.user, enterprise=enterprise, **serializer.validated_data)
+        return Response(EnterpriseSerializer(enterprise).data)
+
+
+class LicenceCreateApi(_EnterpriseScoped):
+    permission_classes = [Managers]
+
+    @extend_schema(request=LicenceInputSerializer, responses={201: LicenceSerializer})
+    def post(self, request, pk: int):
+        enterprise = self.get_enterprise(request, pk)
+        serializer = LicenceInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        licence = services.licence_add(actor=request.user, enterprise=enterprise, **serializer.validated_data)
+        return Response(LicenceSerializer(licence).data, status=status.HTTP_201_CREATED)
+
+
+class CertificateCreateApi(_EnterpriseScoped):
+    permission_classes = [Managers]
+
+    @extend_schema(request=CertificateInputSerializer, responses={201: CertificateSerializer})
+    def post(self, request, pk: int):
+        enterprise = self.get_enterprise(request, pk)
+        serializer = CertificateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        certificate = services.certificate_add(actor=request.user, enterprise=enterprise, **serializer.validated_data)
+        return Response(CertificateSerializer(certificate).data, status=status.HTTP_201_CREATED)

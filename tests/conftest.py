@@ -1,0 +1,70 @@
+"""Shared test set-up: API clients signed in as a role, and the sync store (a real pouchdb-server
+on a free loopback port, one per test session, a fresh database per test that asks for it)."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+@pytest.fixture
+def api():
+    """`api(user)` → an APIClient that sends that user's token; `api()` → anonymous."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def sync_store_server(tmp_path_factory):
+    from tests.support.syncstore import start_syncstore
+
+    store = start_syncstore(data_dir=tmp_path_factory.mktemp("syncstore"))
+    yield store
+    store.stop()
+
+
+@pytest.fixture
+def sync_store(sync_store_server, settings):
+    """Points the project at the session's store with a fresh, empty field database."""
+    import sync.store
+
+    settings.COUCHDB_URL = sync_store_server.url
+    settings.COUCHDB_DB = f"test-{uuid.uuid4().hex[:12]}"
+    settings.COUCHDB_IS_LOOPBACK = True
+    sync.store.server.cache_clear()
+    sync.store.ensure_database()
+    yield sync_store_server
+    sync.store.session().delete(sync.store.db_url(), timeout=10)
+    sync.store.server.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_jurisdiction_cache():
+    from server.accounts import jurisdictions
+
+    jurisdictions.invalidate_cache()
+    yield
+    jurisdictions.invalidate_cache()
+
+
+@pytest.fixture(autouse=True)
+def _no_login_throttle_leak():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+__all__ = ["factories"]
