@@ -56,7 +56,10 @@ INSTALLED_APPS = [
     "server.inspections",
     "server.dossiers",
     "server.reviews",
+    "server.web",
     "sync",
+    "sync.gateway",
+    "sync.reconciler",
 ]
 
 MIDDLEWARE = [
@@ -198,3 +201,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Settings added by the gateway, reconciler and review work go below, one block each --------

@@ -1,0 +1,12 @@
+"""URL patterns of the registry, mounted by server/urls.py under /api/v1/."""
+from django.urls import path
+
+from . import api
+
+api_urlpatterns = [
+    path("enterprises/", api.EnterpriseListCreateApi.as_view(), name="enterprises"),
+    path("enterprises/<int:pk>/", api.EnterpriseDetailApi.as_view(), name="enterprise-detail"),
+    path("enterprises/<int:pk>/licences/", api.LicenceCreateApi.as_view(), name="enterprise-licences"),
+    path("enterprises/<int:pk>/certificates/", api.CertificateCreateApi.as_view(), name="enterprise-certificates"),
+]
+urlpatterns: list = []
