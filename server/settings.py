@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "server.accounts",
     "server.registry",
     "server.inspections",
@@ -167,6 +168,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "重点工业产品质量安全专项整治 现场检查后端 (contract v1)",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Sync store (CouchDB or pouchdb-server) ---------------------------------------------------

@@ -32,6 +32,7 @@ def healthz(request):
     if problem is not None:
         failing.append("sync_store")
     body["database_engine"] = connection.vendor
+    body["sync_store_url"] = store.base_url()
     if body["database"] == "ok":
         lag = _reconciler_lag()
         body["reconciler_lag_s"] = None if lag is None else round(lag, 3)

@@ -8,12 +8,12 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def body(enterprise, inspectors, **overrides):
+def body(company, people, **overrides):
     data = {
-        "enterprise": enterprise.id,
+        "enterprise": company.id,
         "product_category": "wire-cable",
         "domain": "production",
-        "inspectors": [u.username for u in inspectors],
+        "inspectors": [u.username for u in people],
         "scheduled_for": "2019-07-15",
     }
     data.update(overrides)
