@@ -1,0 +1,1 @@
+"""Test support: the dev sync store (pouchdb-server) and simulated PouchDB tablets."""
