@@ -32,9 +32,10 @@ $(TABLET_STAMP): tests/e2e/node/package.json tests/e2e/node/package-lock.json
 	touch $@
 
 install: $(PY_STAMP) $(STORE_STAMP)
+	@bash deploy/install-system-deps.sh
 
 install-test: install $(TABLET_STAMP)
-	@bash deploy/install-test-deps.sh
+	@bash deploy/install-system-deps.sh --test
 
 migrate: install
 	$(PY) manage.py migrate --noinput
