@@ -1,0 +1,270 @@
+"""The reconciler: folds the store's _changes into SQL dossiers (commcare-hq pillow shape:
+feed → processor, checkpoint in SQL, errors table with retry).
+
+A batch of changes, their fold and the checkpoint's advance commit in one SQL transaction, so a
+crash mid-batch leaves the checkpoint where it was and a replay changes nothing (revisions are
+recorded once per (doc_id, rev); current-state rows are set from the winning revision). A change
+that fails is recorded in ChangeError and retried with backoff; it never blocks the others.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from server.dossiers.services import FieldChange, fold_field_docs, is_field_doc, process_pending_photos
+from sync import store
+
+from . import checkpoint, feed
+from .models import ChangeError, ChangeErrorState
+
+log = logging.getLogger("sync.reconciler")
+
+MAX_ERROR_ATTEMPTS = 10
+
+
+def _hook(module_name: str, function_name: str):
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, function_name, None)
+
+
+def tune_connection() -> None:
+    """A larger page cache for the reconciler's SQLite connection: folding inserts into indexes keyed by
+    random doc ids, and SQLite's default 2 MB cache makes the cost per doc grow with the table."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -131072")  # KiB: 128 MB
+
+
+class Reconciler:
+    def __init__(self, *, batch_size: int = 1000, poll_s: float = 2.0, photo_limit: int = 10,
+                 photo_budget_s: float = 2.0, publish_every_s: float = 5.0, retry_every_s: float = 5.0):
+        self.batch_size = batch_size
+        self.poll_s = poll_s
+        self.photo_limit = photo_limit
+        self.photo_budget_s = photo_budget_s
+        self.publish_every_s = publish_every_s
+        self.retry_every_s = retry_every_s
+        self.stop_event = threading.Event()
+        self._tuned = False
+        self.timings = {"feed_s": 0.0, "fold_s": 0.0}
+        self.folded = 0
+        self.read = 0
+        self._started = time.monotonic()
+        self._last_publish = 0.0
+        self._last_retry = 0.0
+        self._last_report = time.monotonic()
+        self._last_report_folded = 0
+
+    # --- folding -----------------------------------------------------------------------------
+    def _changes_for(self, results: list[dict]) -> list[FieldChange]:
+        changes = []
+        for row in results:
+            doc = row.get("doc")
+            if doc is None:
+                if row.get("deleted"):
+                    doc = {"_id": row.get("id"), "_rev": (row.get("changes") or [{}])[0].get("rev"), "_deleted": True}
+                else:
+                    continue
+            conflict_docs = []
+            if doc.get("_conflicts") and is_field_doc(doc):
+                conflict_docs = feed.fetch_revisions(doc_id=doc["_id"], revs=list(doc["_conflicts"]))
+            changes.append(FieldChange(doc=doc, conflict_docs=conflict_docs, seq=row.get("seq")))
+        return changes
+
+    def fold_once(self, *, wait_s: float = 0.0) -> int:
+        """Read and fold one batch. Returns the number of feed rows read (0: nothing new)."""
+        if not self._tuned:
+            tune_connection()
+            self._tuned = True
+        cp = checkpoint.get_or_create()
+        since_text = cp.seq
+        if wait_s > 0 and not feed.wait_for_change(since=checkpoint.decode(since_text), wait_s=wait_s,
+                                                   stop_event=self.stop_event):
+            return 0
+        started = time.perf_counter()
+        batch = feed.read_changes(since=checkpoint.decode(since_text), limit=self.batch_size)
+        if not batch.results:
+            with transaction.atomic():
+                locked = checkpoint.lock()
+                if locked.seq == since_text and (not locked.caught_up or locked.pending_since):
+                    locked.caught_up, locked.pending_since = True, None
+                    locked.save(update_fields=["caught_up", "pending_since", "updated_at"])
+            return 0
+        checkpoint.mark_seen(pending=True)
+        changes = self._changes_for(batch.results)
+        read_done = time.perf_counter()
+        self.timings["feed_s"] += read_done - started
+        with transaction.atomic():
+            locked = checkpoint.lock()
+            if locked.seq != since_text:
+                return 0  # another worker folded this batch first
+            outcome = fold_field_docs(changes=changes)
+            self._record_errors(outcome.errors, changes)
+            self._resolve_errors([c.doc_id for c in changes if c.doc_id not in outcome.errors])
+            checkpoint.advance(checkpoint=locked, seq=batch.last_seq, folded=outcome.applied, at_end=batch.at_end)
+        self.timings["fold_s"] += time.perf_counter() - read_done
+        self.folded += outcome.applied
+        self.read += len(batch.results)
+        return len(batch.results)
+
+    def _record_errors(self, errors: dict[str, str], changes: list[FieldChange]) -> None:
+        if not errors:
+            return
+        by_id = {c.doc_id: c for c in changes}
+        now = timezone.now()
+        for doc_id, reason in errors.items():
+            change = by_id.get(doc_id)
+            log.warning("change %s failed: %s", doc_id, reason)
+            existing = ChangeError.objects.filter(doc_id=doc_id).first()
+            rev = change.rev if change else ""
+            seq = checkpoint.encode(change.seq) if change else ""
+            if existing is None:
+                ChangeError.objects.create(doc_id=doc_id, rev=rev, seq=seq, error=reason[:4000],
+                                           next_attempt_at=now + timedelta(seconds=2))
+            else:
+                attempts = existing.attempts + (1 if existing.rev == rev else 0)
+                ChangeError.objects.filter(pk=existing.pk).update(
+                    rev=rev, seq=seq, error=reason[:4000], attempts=max(1, attempts),
+                    state=ChangeErrorState.PENDING if attempts < MAX_ERROR_ATTEMPTS else ChangeErrorState.DEAD,
+                    next_attempt_at=now + timedelta(seconds=min(3600, 2 ** attempts)),
+                )
+
+    def _resolve_errors(self, doc_ids: list[str]) -> None:
+        if doc_ids and ChangeError.objects.filter(state=ChangeErrorState.PENDING).exists():
+            ChangeError.objects.filter(doc_id__in=doc_ids, state=ChangeErrorState.PENDING).update(
+                state=ChangeErrorState.RESOLVED)
+
+    def retry_errors(self, *, limit: int = 50) -> int:
+        """Fold again the current revision of docs whose change failed; returns how many were tried."""
+        due = list(ChangeError.objects.filter(state=ChangeErrorState.PENDING, next_attempt_at__lte=timezone.now())
+                   .order_by("next_attempt_at")[:limit])
+        for error in due:
+            doc = feed.fetch_doc(doc_id=error.doc_id)
+            if doc is None:
+                ChangeError.objects.filter(pk=error.pk).update(state=ChangeErrorState.RESOLVED)
+                continue
+            conflict_docs = feed.fetch_revisions(doc_id=doc["_id"], revs=list(doc.get("_conflicts") or []))
+            change = FieldChange(doc=doc, conflict_docs=conflict_docs)
+            with transaction.atomic():
+                outcome = fold_field_docs(changes=[change])
+            if error.doc_id in outcome.errors:
+                attempts = error.attempts + 1
+                ChangeError.objects.filter(pk=error.pk).update(
+                    attempts=attempts, error=outcome.errors[error.doc_id][:4000], rev=change.rev,
+                    state=ChangeErrorState.DEAD if attempts >= MAX_ERROR_ATTEMPTS else ChangeErrorState.PENDING,
+                    next_attempt_at=timezone.now() + timedelta(seconds=min(3600, 2 ** attempts)),
+                )
+            else:
+                ChangeError.objects.filter(pk=error.pk).update(state=ChangeErrorState.RESOLVED)
+        return len(due)
+
+    # --- other work of each loop ------------------------------------------------------------------
+    def process_photos(self) -> int:
+        return process_pending_photos(limit=self.photo_limit, fetch_attachment=feed.fetch_attachment,
+                                      budget_s=self.photo_budget_s)
+
+    def run_hooks(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_publish >= self.publish_every_s:
+            self._last_publish = now
+            publish = _hook("sync.publisher", "publish_all_pending")
+            if publish is not None:
+                try:
+                    publish()
+                except Exception:  # noqa: BLE001 - the publisher's failures never stop folding
+                    log.exception("publish_all_pending failed")
+        resolve = _hook("sync.resolutions", "apply_pending_resolutions")
+        if resolve is not None:
+            try:
+                resolve()
+            except Exception:  # noqa: BLE001
+                log.exception("apply_pending_resolutions failed")
+
+    def report(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_report < 10:
+            return
+        span = max(now - self._last_report, 1e-6)
+        rate = (self.folded - self._last_report_folded) / span
+        log.info("reconciler: folded %d docs (%d feed rows) in total, %.0f docs/s over the last %.0f s",
+                 self.folded, self.read, rate, span)
+        self._last_report, self._last_report_folded = now, self.folded
+
+    # --- loops ---------------------------------------------------------------------------------
+    def run_until_caught_up(self) -> int:
+        """Fold until the feed is empty, then process photos and retry errors once (tests, --once)."""
+        self.run_hooks(force=True)
+        total = 0
+        while True:
+            read = self.fold_once()
+            total += read
+            if read == 0:
+                break
+        while self.process_photos():
+            pass
+        self.retry_errors()
+        self.report(force=True)
+        return total
+
+    def run_forever(self) -> None:
+        backoff = 0.5
+        last_read = 0
+        while not self.stop_event.is_set():
+            try:
+                self.run_hooks()
+                last_read = self.fold_once(wait_s=0 if last_read else self.poll_s)
+                self.process_photos()  # bounded: photo_limit images within photo_budget_s
+                if time.monotonic() - self._last_retry >= self.retry_every_s:
+                    self._last_retry = time.monotonic()
+                    self.retry_errors()
+                self.report()
+                backoff = 0.5
+            except store.StoreUnavailable as exc:
+                log.warning("sync store unavailable (%s); retrying in %.1f s", exc, backoff)
+                self.stop_event.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+                last_read = 0
+            except DatabaseError:
+                log.exception("database error; retrying in %.1f s", backoff)
+                self.stop_event.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+                last_read = 0
+            except Exception:  # noqa: BLE001 - never die on an unexpected error; log and back off
+                log.exception("reconciler loop failed; retrying in %.1f s", backoff)
+                self.stop_event.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+                last_read = 0
+        self.report(force=True)
+
+
+def wait_for_store(*, stop_event: threading.Event | None = None, max_wait_s: float | None = None) -> bool:
+    started = time.monotonic()
+    delay = 0.25
+    while True:
+        problem = store.ping()
+        if problem is None or "HTTP 404" in problem:
+            try:
+                store.ensure_database()
+                return True
+            except store.StoreUnavailable as exc:
+                problem = str(exc)
+        if max_wait_s is not None and time.monotonic() - started > max_wait_s:
+            return False
+        log.info("waiting for the sync store (%s)", problem)
+        if stop_event is not None:
+            if stop_event.wait(delay):
+                return False
+        else:
+            time.sleep(delay)
+        delay = min(delay * 2, 5.0)

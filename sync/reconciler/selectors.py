@@ -1,0 +1,25 @@
+"""Reads of reconciler state (used by /healthz)."""
+from __future__ import annotations
+
+from django.utils import timezone
+
+from .checkpoint import checkpoint_name
+from .models import ChangeError, ChangeErrorState, Checkpoint
+
+
+def reconciler_lag_seconds() -> float | None:
+    """0 when the last read reached the end of the store's feed; otherwise seconds since unfolded
+    changes were first seen (or since the checkpoint last advanced). None before the first run."""
+    checkpoint = Checkpoint.objects.filter(name=checkpoint_name()).first()
+    if checkpoint is None:
+        return None
+    if checkpoint.caught_up:
+        return 0.0
+    since = checkpoint.pending_since or checkpoint.last_advanced_at or checkpoint.updated_at
+    if since is None:
+        return None
+    return max(0.0, (timezone.now() - since).total_seconds())
+
+
+def pending_error_count() -> int:
+    return ChangeError.objects.filter(state=ChangeErrorState.PENDING).count()
