@@ -208,3 +208,16 @@ LOGGING = {
 }
 
 # --- Settings added by the gateway, reconciler and review work go below, one block each --------
+
+# Reconciler / dossiers: server code writes field docs into the store only through this function
+# (server never imports sync); used by POST /api/v1/photos/.
+FIELD_DOC_WRITER = env.str("FIELD_DOC_WRITER", default="sync.reconciler.writer.write_field_doc")
+
+# Reviews: the PDF/ZIP exports read field attachments (the closeout signature) from the store only
+# through this function (server never imports sync).
+FIELD_ATTACHMENT_READER = env.str("FIELD_ATTACHMENT_READER", default="sync.resolutions.read_attachment")
+
+# --- Sync gateway (sync/gateway/README.md) ---
+SYNC_LONGPOLL_INTERVAL_S = env.float("SYNC_LONGPOLL_INTERVAL_S", default=0.25)  # longpoll/continuous index poll
+SYNC_BULK_GET_TIMEOUT_S = env.float("SYNC_BULK_GET_TIMEOUT_S", default=10.0)  # then PouchDB falls back to GETs
+SYNC_PUBLISH_ON_COMMIT = env.bool("SYNC_PUBLISH_ON_COMMIT", default=True)  # publisher hooks on SQL commits

@@ -50,6 +50,26 @@ def sync_store(sync_store_server, settings):
 
 
 @pytest.fixture(autouse=True)
+def _contract_jurisdictions(request):
+    """The data migration's jurisdictions, put back after a transactional test flushed them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        yield
+        return
+    transactional = marker.kwargs.get("transaction", False) or (marker.args and marker.args[0])
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    import importlib
+
+    from server.accounts.models import Jurisdiction
+
+    if not Jurisdiction.objects.filter(code="445200").exists():
+        rows = importlib.import_module("server.accounts.migrations.0002_contract_jurisdictions").JURISDICTIONS
+        for code, name, parent in rows:
+            Jurisdiction.objects.update_or_create(code=code, defaults={"name": name, "parent_id": parent})
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_jurisdiction_cache():
     from server.accounts import jurisdictions
 

@@ -1,5 +1,25 @@
-"""URL patterns of this app, mounted by server/urls.py."""
-from django.urls import path  # noqa: F401
+"""URL patterns of review and follow-up, mounted by server/urls.py under /api/v1/."""
+from django.urls import path
 
-api_urlpatterns: list = []  # mounted under /api/v1/
+from . import api
+
+api_urlpatterns = [
+    path("dossiers/export.csv", api.DossierListCsvApi.as_view(), name="dossiers-export-csv"),
+    path("dossiers/export.xlsx", api.DossierListXlsxApi.as_view(), name="dossiers-export-xlsx"),
+    path("dossiers/<uuid:pk>/review/", api.DossierReviewApi.as_view(), name="dossier-review"),
+    path("dossiers/<uuid:pk>/conflicts/resolve/", api.ConflictResolveApi.as_view(), name="dossier-conflict-resolve"),
+    path("dossiers/<uuid:pk>/audit-trail/", api.AuditTrailApi.as_view(), name="dossier-audit-trail"),
+    path("dossiers/<uuid:pk>/finding-candidates/", api.FindingCandidatesApi.as_view(), name="dossier-finding-candidates"),
+    path("dossiers/<uuid:pk>/export.pdf", api.DossierPdfApi.as_view(), name="dossier-export-pdf"),
+    path("dossiers/<uuid:pk>/export.zip", api.DossierZipApi.as_view(), name="dossier-export-zip"),
+    path("findings/", api.FindingListCreateApi.as_view(), name="findings"),
+    path("rectification-orders/", api.RectificationListCreateApi.as_view(), name="rectification-orders"),
+    path("rectification-orders/<int:pk>/close/", api.RectificationCloseApi.as_view(), name="rectification-close"),
+    path("enforcement-cases/", api.CaseListCreateApi.as_view(), name="enforcement-cases"),
+    path("enforcement-cases/<int:pk>/status/", api.CaseStatusApi.as_view(), name="enforcement-case-status"),
+    path("producer-notices/", api.NoticeCreateApi.as_view(), name="producer-notices"),
+    path("producer-notices/<int:pk>/acknowledge/", api.NoticeAcknowledgeApi.as_view(), name="producer-notice-ack"),
+    path("certification-audits/", api.CertificationAuditListCreateApi.as_view(), name="certification-audits"),
+    path("certification-audits/<int:pk>/report/", api.CertificationAuditReportApi.as_view(), name="certification-audit-report"),
+]
 urlpatterns: list = []  # mounted at the site root
