@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CccCertificate, Enterprise, ProductionLicence
+from .models import CccCertificate, Enterprise, ProductionLicence, UnqualifiedProduct
 
 
 class LicenceInline(admin.TabularInline):
@@ -19,3 +19,10 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_filter = ("jurisdiction",)
     search_fields = ("name", "credit_code")
     inlines = [LicenceInline, CertificateInline]
+
+
+@admin.register(UnqualifiedProduct)
+class UnqualifiedProductAdmin(admin.ModelAdmin):
+    list_display = ("product_name", "model", "product_category", "manufacturer", "found_in", "rectified")
+    list_filter = ("product_category", "rectified")
+    search_fields = ("product_name", "model", "brand", "manufacturer", "batch")

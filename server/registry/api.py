@@ -10,7 +10,8 @@ from server.api.permissions import HasRole
 from . import selectors, services
 from .serializers import (
     CertificateInputSerializer, CertificateSerializer, EnterpriseInputSerializer, EnterpriseSerializer,
-    EnterpriseUpdateSerializer, LicenceInputSerializer, LicenceSerializer,
+    EnterpriseUpdateSerializer, LicenceInputSerializer, LicenceSerializer, UnqualifiedProductInputSerializer,
+    UnqualifiedProductSerializer,
 )
 
 Managers = HasRole.of(Role.ADMIN, Role.SUPERVISOR)
@@ -82,3 +83,22 @@ class CertificateCreateApi(_EnterpriseScoped):
         serializer.is_valid(raise_exception=True)
         certificate = services.certificate_add(actor=request.user, enterprise=enterprise, **serializer.validated_data)
         return Response(CertificateSerializer(certificate).data, status=status.HTTP_201_CREATED)
+
+
+class UnqualifiedProductListCreateApi(APIView):
+    """GET: every unqualified product (optionally `?product_category=`); POST: admin or supervisor."""
+
+    def get_permissions(self):
+        return [Managers()] if self.request.method == "POST" else super().get_permissions()
+
+    @extend_schema(responses=UnqualifiedProductSerializer(many=True))
+    def get(self, request):
+        qs = selectors.unqualified_product_list(product_category=request.query_params.get("product_category") or None)
+        return Response(UnqualifiedProductSerializer(qs, many=True).data)
+
+    @extend_schema(request=UnqualifiedProductInputSerializer, responses={201: UnqualifiedProductSerializer})
+    def post(self, request):
+        serializer = UnqualifiedProductInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = services.unqualified_product_create(actor=request.user, **serializer.validated_data)
+        return Response(UnqualifiedProductSerializer(product).data, status=status.HTTP_201_CREATED)

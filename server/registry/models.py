@@ -78,3 +78,29 @@ class CccCertificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class UnqualifiedProduct(models.Model):
+    """A product found unqualified in a sampling round (不合格产品), sent to every tablet as a
+    read-only reference doc `unqualified-product:{id}` (contract §5)."""
+
+    product_category = models.CharField("产品类别", max_length=32, choices=ProductCategory.choices)
+    product_name = models.CharField("产品名称", max_length=200)
+    model = models.CharField("型号规格", max_length=200, blank=True)
+    brand = models.CharField("商标", max_length=100, blank=True)
+    manufacturer = models.CharField("生产企业", max_length=200, blank=True)
+    batch = models.CharField("生产批次", max_length=100, blank=True)
+    found_in = models.CharField("抽查轮次", max_length=200, blank=True)
+    rectified = models.BooleanField("已整改", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = verbose_name_plural = "不合格产品"
+        constraints = [
+            models.CheckConstraint(condition=Q(product_category__in=ProductCategory.values), name="unqualified_category_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_name} {self.model}".strip()

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from server.accounts import jurisdictions
 from server.accounts.models import Role, User
 
-from .models import Enterprise
+from .models import Enterprise, UnqualifiedProduct
 
 
 def enterprise_list_visible(*, user: User) -> QuerySet[Enterprise]:
@@ -23,3 +23,11 @@ def enterprise_list_visible(*, user: User) -> QuerySet[Enterprise]:
 
 def enterprise_get_visible(*, user: User, enterprise_id: int) -> Enterprise | None:
     return enterprise_list_visible(user=user).filter(pk=enterprise_id).first()
+
+
+def unqualified_product_list(*, product_category: str | None = None) -> QuerySet[UnqualifiedProduct]:
+    """Reference data every signed-in user may read (tablets get it by sync)."""
+    qs = UnqualifiedProduct.objects.all()
+    if product_category:
+        qs = qs.filter(product_category=product_category)
+    return qs

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import CccCertificate, Enterprise, ProductionLicence
+from .models import CccCertificate, Enterprise, ProductionLicence, UnqualifiedProduct
 
 
 class LicenceSerializer(serializers.ModelSerializer):
@@ -57,3 +57,23 @@ class LicenceInputSerializer(serializers.Serializer):
 
 class CertificateInputSerializer(LicenceInputSerializer):
     certification_body = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
+
+
+class UnqualifiedProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UnqualifiedProduct
+        fields = [
+            "id", "product_category", "product_name", "model", "brand", "manufacturer", "batch", "found_in",
+            "rectified", "created_at", "updated_at",
+        ]
+
+
+class UnqualifiedProductInputSerializer(serializers.Serializer):
+    product_category = serializers.CharField(max_length=64)
+    product_name = serializers.CharField(max_length=200)
+    model = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    brand = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    manufacturer = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    batch = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    found_in = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    rectified = serializers.BooleanField(required=False, default=False)

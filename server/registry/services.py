@@ -13,7 +13,7 @@ from server.api.errors import FieldError
 
 from .choices import EnterpriseRole, ProductCategory
 from .identifiers import ccc_number_error, credit_code_error, licence_number_error
-from .models import CccCertificate, Enterprise, ProductionLicence
+from .models import CccCertificate, Enterprise, ProductionLicence, UnqualifiedProduct
 
 
 def _check_may_manage(*, actor: User, jurisdiction_code: str) -> None:
@@ -158,4 +158,35 @@ def certificate_add(
     return CccCertificate.objects.create(
         enterprise=enterprise, number=number, product_category=product_category,
         certification_body=body, valid_until=valid_until,
+    )
+
+
+@transaction.atomic
+def unqualified_product_create(
+    *,
+    actor: User,
+    product_category: str,
+    product_name: str,
+    model: str = "",
+    brand: str = "",
+    manufacturer: str = "",
+    batch: str = "",
+    found_in: str = "",
+    rectified: bool = False,
+) -> UnqualifiedProduct:
+    if actor.effective_role not in (Role.ADMIN, Role.SUPERVISOR):
+        raise PermissionDenied("只有管理员或监管人员可以登记不合格产品")
+    if product_category not in ProductCategory.values:
+        raise FieldError("product_category", f"未知产品类别 '{product_category}'")
+    if not product_name.strip():
+        raise FieldError("product_name", "不能为空")
+    return UnqualifiedProduct.objects.create(
+        product_category=product_category,
+        product_name=product_name.strip(),
+        model=model.strip(),
+        brand=brand.strip(),
+        manufacturer=manufacturer.strip(),
+        batch=batch.strip(),
+        found_in=found_in.strip(),
+        rectified=rectified,
     )

@@ -8,5 +8,6 @@ api_urlpatterns = [
     path("enterprises/<int:pk>/", api.EnterpriseDetailApi.as_view(), name="enterprise-detail"),
     path("enterprises/<int:pk>/licences/", api.LicenceCreateApi.as_view(), name="enterprise-licences"),
     path("enterprises/<int:pk>/certificates/", api.CertificateCreateApi.as_view(), name="enterprise-certificates"),
+    path("unqualified-products/", api.UnqualifiedProductListCreateApi.as_view(), name="unqualified-products"),
 ]
 urlpatterns: list = []

@@ -1,0 +1,65 @@
+"""The gateway's access index and per-user checkpoints.
+
+IndexedDoc mirrors, for every document in the sync store, what pulls need without asking the store:
+who may see it (`scope`: an inspection id, or "public" for checklists and reference docs), its leaf
+revisions, the revisions already known (so _revs_diff needs no store call), the winning revision, and
+the gateway's own sequence number. Sequences come from the single SeqCounter row, taken under a row
+lock in the same transaction that writes the index rows, so they become visible in commit order.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+PUBLIC_SCOPE = "public"
+
+
+class SeqCounter(models.Model):
+    """One row (pk=1): the last sequence handed out."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "同步序号"
+
+
+class IndexedDoc(models.Model):
+    doc_id = models.CharField(max_length=255, unique=True)
+    doc_type = models.CharField(max_length=32)
+    scope = models.CharField(max_length=64)
+    seq = models.BigIntegerField()
+    winning_rev = models.CharField(max_length=80)
+    deleted = models.BooleanField(default=False)
+    # [[rev, deleted], ...] of the leaf revisions.
+    leaves = models.JSONField(default=list)
+    # Every revision id the store holds for this doc (leaves and their ancestors).
+    revs = models.JSONField(default=list)
+    # Server-made documents only: sha256 of the published content, and who could see it.
+    content_hash = models.CharField(max_length=64, blank=True, default="")
+    access_key = models.CharField(max_length=2000, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "同步索引"
+        indexes = [
+            models.Index(fields=["scope", "seq"], name="gw_scope_seq"),
+            models.Index(fields=["seq"], name="gw_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_id} @{self.seq}"
+
+
+class LocalDoc(models.Model):
+    """A replication checkpoint (`_local/<id>`), kept per user and never sent to the store."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_checkpoints")
+    local_id = models.CharField(max_length=255)
+    rev_number = models.PositiveIntegerField(default=1)
+    body = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "同步检查点"
+        constraints = [models.UniqueConstraint(fields=["user", "local_id"], name="gw_local_per_user")]

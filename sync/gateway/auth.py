@@ -1,0 +1,132 @@
+"""Who is calling: HTTP Basic (username and password, what PouchDB's `auth` option sends) or
+`Authorization: Token <key>` (DRF token).
+
+A replication sends its credentials with every request; checking an argon2 hash each time would
+make sync crawl. A verified Basic credential is remembered for SYNC_CREDENTIAL_CACHE_S seconds under
+an HMAC of the header (keyed with SECRET_KEY, so the cache never holds a password), together with a
+fingerprint of the user's password hash: a password change or deactivation ends it at once.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
+from rest_framework.authtoken.models import Token
+
+from .http import GatewayError
+
+_MAX_ENTRIES = 10_000
+_FIELDS = ("pk", "username", "password", "is_active", "is_superuser", "role", "jurisdiction_id")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user, as much as the gateway needs (no model instance per request)."""
+
+    pk: int
+    username: str
+    effective_role: str
+    jurisdiction_id: str | None
+
+
+def _principal(values: tuple) -> Principal:
+    pk, username, _password, _active, superuser, role, jurisdiction_id = values
+    return Principal(pk=pk, username=username, effective_role="admin" if superuser else role,
+                     jurisdiction_id=jurisdiction_id)
+
+_cache: dict[str, tuple[int, str, float]] = {}
+_lock = threading.Lock()
+
+
+def _digest(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def _fingerprint(password_hash: str) -> str:
+    return _digest("pw:" + password_hash)[:32]
+
+
+def unauthorized(reason: str = "需要用户名和密码或令牌 (authentication required)") -> GatewayError:
+    return GatewayError(401, "unauthorized", reason)
+
+
+def clear_credential_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _remember(key: str, user_id: int, fingerprint: str) -> None:
+    ttl = float(settings.SYNC_CREDENTIAL_CACHE_S)
+    if ttl <= 0:
+        return
+    now = time.monotonic()
+    with _lock:
+        if len(_cache) >= _MAX_ENTRIES:
+            for stale in [k for k, (_, _, exp) in _cache.items() if exp <= now]:
+                del _cache[stale]
+            if len(_cache) >= _MAX_ENTRIES:
+                _cache.clear()
+        _cache[key] = (user_id, fingerprint, now + ttl)
+
+
+def _recall(key: str) -> tuple[int, str] | None:
+    with _lock:
+        entry = _cache.get(key)
+        if entry is None:
+            return None
+        if entry[2] <= time.monotonic():
+            del _cache[key]
+            return None
+        return entry[0], entry[1]
+
+
+def _basic(encoded: str) -> Principal:
+    User = get_user_model()
+    key = _digest("basic:" + encoded)
+    remembered = _recall(key)
+    if remembered is not None:
+        values = User.objects.filter(pk=remembered[0]).values_list(*_FIELDS).first()
+        if values is not None and values[3] and _fingerprint(values[2]) == remembered[1]:
+            return _principal(values)
+        with _lock:
+            _cache.pop(key, None)
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise unauthorized("Authorization: Basic 凭据格式错误 (malformed Basic credentials)") from None
+    username, sep, password = decoded.partition(":")
+    if not sep or not username:
+        raise unauthorized("Authorization: Basic 凭据格式错误 (malformed Basic credentials)")
+    values = User.objects.filter(username=username).values_list(*_FIELDS).first()
+    if values is None or not values[3] or not check_password(password, values[2]):
+        raise unauthorized("用户名或密码错误 (name or password is incorrect)")
+    _remember(key, values[0], _fingerprint(values[2]))
+    return _principal(values)
+
+
+def _token(key: str) -> Principal:
+    values = Token.objects.filter(key=key).values_list(*(f"user__{f}" for f in _FIELDS)).first()
+    if values is None or not values[3]:
+        raise unauthorized("令牌无效 (invalid token)")
+    return _principal(values)
+
+
+def authenticate(request) -> Principal:
+    """The calling user; raises a 401 GatewayError when credentials are missing or wrong."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    scheme = scheme.lower()
+    if scheme == "basic" and value:
+        return _basic(value)
+    if scheme in ("token", "bearer") and value:
+        return _token(value)
+    raise unauthorized()

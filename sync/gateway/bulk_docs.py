@@ -1,0 +1,141 @@
+"""POST _bulk_docs (with and without new_edits=false) and POST _revs_diff.
+
+Each doc is checked alone (validation.refusal); a refused doc comes back as
+{"id", "error": "forbidden", "reason"} and the rest of the batch goes to the store in one request.
+When nothing is refused the original body is forwarded as is (no re-serialisation). The index is
+updated in one transaction from what the store accepted."""
+from __future__ import annotations
+
+from .access import Access, known_revisions, rows_for
+from .http import GatewayError, bad_request, dumps, json_object_body, json_response, parse_json, read_body
+from .index import REV_RE_FULL, Revision, record, revisions_chain
+from .models import PUBLIC_SCOPE
+from .upstream import call, json_of
+from .validation import inspection_of, refusal
+
+
+def _doc_id(doc) -> str | None:
+    if isinstance(doc, dict):
+        doc_id = doc.get("_id")
+        if isinstance(doc_id, str) and doc_id:
+            return doc_id
+    return None
+
+
+def bulk_docs(request, access: Access):
+    raw = read_body(request)
+    body = parse_json(raw)
+    if not isinstance(body, dict):
+        raise bad_request("request body: 必须是 JSON 对象 {\"docs\": [...]}")
+    docs = body.get("docs")
+    if not isinstance(docs, list):
+        raise bad_request("docs: 必须是文档数组 (expected a list of documents)")
+    new_edits = body.get("new_edits", True)
+    if not isinstance(new_edits, bool):
+        raise bad_request("new_edits: 必须是 true 或 false")
+    return json_response(store_docs(access=access, docs=docs, new_edits=new_edits, raw=raw), status=201)
+
+
+def store_docs(*, access: Access, docs: list, new_edits: bool, raw: bytes | None = None) -> list[dict]:
+    """Check, store and index a batch; returns the _bulk_docs answer (refused docs included)."""
+    results: list[dict | None] = [None] * len(docs)
+    ids = [_doc_id(doc) for doc in docs]
+    existing = rows_for(doc_ids=[doc_id for doc_id in ids if doc_id])
+    accepted: list[int] = []
+    for position, (doc, doc_id) in enumerate(zip(docs, ids)):
+        if not isinstance(doc, dict):
+            results[position] = {"id": None, "error": "bad_request", "reason": "文档必须是 JSON 对象"}
+            continue
+        if doc_id is None:
+            results[position] = {"id": doc.get("_id"), "error": "forbidden", "reason": "_id: 必填字符串 (required)"}
+            continue
+        rev = doc.get("_rev")
+        if rev is not None and (not isinstance(rev, str) or not REV_RE_FULL.fullmatch(rev)):
+            results[position] = {"id": doc_id, "error": "bad_request", "reason": f"_rev: 格式无效 {rev!r}"}
+            continue
+        if not new_edits and rev is None:
+            results[position] = {"id": doc_id, "error": "bad_request", "reason": "_rev: new_edits=false 时必填"}
+            continue
+        reason = refusal(doc=doc, access=access, existing=existing.get(doc_id))
+        if reason is not None:
+            results[position] = {"id": doc_id, "error": "forbidden", "reason": reason}
+            continue
+        accepted.append(position)
+
+    if accepted:
+        if raw is not None and len(accepted) == len(docs):
+            payload = raw
+        else:
+            payload = dumps({"docs": [docs[i] for i in accepted], "new_edits": new_edits})
+        response = call("POST", "_bulk_docs", data=payload)
+        if response.status_code not in (200, 201):
+            store_body = json_of(response)
+            reason = store_body.get("reason") if isinstance(store_body, dict) else None
+            raise GatewayError(400, "bad_request", f"同步存储拒绝了该批文档: {reason}")
+        store_results = json_of(response)
+        if not isinstance(store_results, list):
+            store_results = []
+        record(revisions=_index_revisions(docs, accepted, existing, store_results, new_edits))
+        if new_edits:
+            by_position = dict(zip(accepted, store_results))
+            for position in accepted:
+                results[position] = by_position.get(position)
+        else:
+            errors = {item.get("id"): item for item in store_results if isinstance(item, dict) and item.get("error")}
+            for position in accepted:
+                if ids[position] in errors:
+                    results[position] = errors.pop(ids[position])
+    return [item for item in results if item is not None]
+
+
+def _scope_of(doc: dict, row) -> str:
+    if row is not None:
+        return row.scope
+    return inspection_of(doc) or PUBLIC_SCOPE + ":none"
+
+
+def _index_revisions(docs, accepted, existing, store_results, new_edits) -> list[Revision]:
+    revisions: list[Revision] = []
+    if new_edits:
+        for position, result in zip(accepted, store_results):
+            if not isinstance(result, dict) or not result.get("ok") or not isinstance(result.get("rev"), str):
+                continue
+            doc = docs[position]
+            row = existing.get(doc["_id"])
+            parent = doc.get("_rev")
+            revisions.append(Revision(
+                doc_id=doc["_id"], doc_type=row.doc_type if row else str(doc.get("type", "")),
+                scope=_scope_of(doc, row), rev=result["rev"], ancestors=[parent] if parent else [],
+                deleted=doc.get("_deleted") is True,
+            ))
+        return revisions
+    failed = {item.get("id") for item in store_results if isinstance(item, dict) and item.get("error")}
+    for position in accepted:
+        doc = docs[position]
+        if doc["_id"] in failed:
+            continue
+        row = existing.get(doc["_id"])
+        chain = revisions_chain(doc)
+        if not chain or chain[0] != doc["_rev"]:
+            chain = [doc["_rev"]]
+        revisions.append(Revision(
+            doc_id=doc["_id"], doc_type=row.doc_type if row else str(doc.get("type", "")),
+            scope=_scope_of(doc, row), rev=chain[0], ancestors=chain[1:], deleted=doc.get("_deleted") is True,
+        ))
+    return revisions
+
+
+def revs_diff(request, access: Access):
+    body = json_object_body(request)
+    for doc_id, revs in body.items():
+        if not isinstance(revs, list) or not all(isinstance(r, str) for r in revs):
+            raise bad_request(f"{doc_id}: 必须是修订号字符串数组")
+    known_revs = known_revisions(doc_ids=list(body))
+    answer: dict[str, dict] = {}
+    for doc_id, revs in body.items():
+        known = known_revs.get(doc_id, set())
+        missing = [rev for rev in revs if rev not in known]
+        if missing:
+            answer[doc_id] = {"missing": missing}
+    return json_response(answer)
+

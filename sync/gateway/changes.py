@@ -1,0 +1,221 @@
+"""GET/POST _changes served from the access index, with the gateway's own sequences (opaque to
+clients; the store's sequences are never used). Feeds: normal, longpoll and continuous, with
+heartbeat, timeout, since (a number or "now"), limit, style=all_docs, include_docs and the
+_doc_ids filter.
+
+The counter is read before the rows: every row with seq <= counter is committed (the counter and
+the rows are written in one transaction), so `last_seq` never passes over a late commit. Who may
+see what is read again AFTER the counter: an inspection assigned meanwhile is re-sequenced after
+its assignment commits, so either its new sequences are above the counter read, or the assignment
+is already visible to the access read that follows."""
+from __future__ import annotations
+
+import json
+import time
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+
+from .access import Access, any_change_since, changes_since, current_seq
+from .http import bad_request, dumps, json_response, parse_json, query_bool, query_int, read_body
+from .upstream import call, json_of
+
+MAX_TIMEOUT_MS = 60_000
+DEFAULT_HEARTBEAT_MS = 60_000
+
+
+def _poll_interval() -> float:
+    return float(getattr(settings, "SYNC_LONGPOLL_INTERVAL_S", 0.25))
+
+
+def _since(raw: str | None) -> int | None:
+    """None means "now"."""
+    if raw is None or raw == "":
+        return 0
+    text = raw.strip().strip('"')
+    if text == "now":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise bad_request(f"since: 应为本网关给出的序号或 now，收到 {raw!r}") from None
+    if value < 0:
+        raise bad_request("since: 不得为负")
+    return value
+
+
+def _doc_ids(request, body: dict | None) -> set[str] | None:
+    if request.GET.get("filter") in (None, ""):
+        return None
+    if request.GET["filter"] != "_doc_ids":
+        raise bad_request(f"filter: 只支持 _doc_ids，收到 {request.GET['filter']!r}")
+    ids = body.get("doc_ids") if body else None
+    if ids is None and "doc_ids" in request.GET:
+        try:
+            ids = json.loads(request.GET["doc_ids"])
+        except ValueError:
+            raise bad_request("doc_ids: 不是有效的 JSON 数组") from None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise bad_request("doc_ids: 必须是字符串数组")
+    return set(ids)
+
+
+def _entry(row: tuple, all_docs: bool) -> dict:
+    seq, doc_id, winning_rev, deleted, leaves = row
+    if all_docs and len(leaves) > 1:
+        revs = [{"rev": winning_rev}] + [{"rev": leaf[0]} for leaf in leaves if leaf[0] != winning_rev]
+    else:
+        revs = [{"rev": winning_rev}]
+    entry = {"seq": seq, "id": doc_id, "changes": revs}
+    if deleted:
+        entry["deleted"] = True
+    return entry
+
+
+def _add_docs(entries: list[dict], conflicts: bool) -> None:
+    if not entries:
+        return
+    params = {"include_docs": "true"}
+    if conflicts:
+        params["conflicts"] = "true"
+    response = call("POST", "_all_docs", params=params, data=dumps({"keys": [e["id"] for e in entries]}))
+    rows = {row.get("key"): row for row in (json_of(response).get("rows") or []) if isinstance(row, dict)}
+    for entry in entries:
+        row = rows.get(entry["id"]) or {}
+        doc = row.get("doc")
+        if doc is None and entry.get("deleted"):
+            doc = {"_id": entry["id"], "_rev": entry["changes"][0]["rev"], "_deleted": True}
+        entry["doc"] = doc
+
+
+def changes(request, access: Access):
+    body = None
+    if request.method == "POST":
+        raw = read_body(request)
+        body = parse_json(raw) if raw.strip() else {}
+        if not isinstance(body, dict):
+            raise bad_request("request body: 必须是 JSON 对象")
+    feed = request.GET.get("feed", "normal") or "normal"
+    if feed not in ("normal", "longpoll", "continuous"):
+        raise bad_request(f"feed: 只支持 normal | longpoll | continuous，收到 {feed!r}")
+    style = request.GET.get("style", "main_only") or "main_only"
+    if style not in ("main_only", "all_docs"):
+        raise bad_request(f"style: 只支持 main_only | all_docs，收到 {style!r}")
+    all_docs = style == "all_docs"
+    since = _since(request.GET.get("since"))
+    limit = query_int(request, "limit", None, minimum=0)
+    if limit == 0:
+        limit = 1
+    include_docs = query_bool(request, "include_docs")
+    conflicts = query_bool(request, "conflicts")
+    doc_ids = _doc_ids(request, body)
+    raw_heartbeat = request.GET.get("heartbeat")
+    if raw_heartbeat in (None, "", "false"):
+        heartbeat_ms = None
+    elif raw_heartbeat == "true":
+        heartbeat_ms = DEFAULT_HEARTBEAT_MS
+    else:
+        heartbeat_ms = query_int(request, "heartbeat", None, minimum=1)
+    timeout_ms = min(query_int(request, "timeout", MAX_TIMEOUT_MS, minimum=0), MAX_TIMEOUT_MS)
+
+    upto = current_seq()
+    access = access.refreshed()
+    if since is None:
+        since = upto
+    rows = changes_since(access=access, since=since, upto=upto, limit=limit, doc_ids=doc_ids)
+
+    def page(found: list[tuple], top: int) -> dict:
+        entries = [_entry(row, all_docs) for row in found]
+        if include_docs:
+            _add_docs(entries, conflicts)
+        last = found[-1][0] if (limit is not None and len(found) >= limit) else top
+        return {"results": entries, "last_seq": last}
+
+    if feed == "normal" or (feed == "longpoll" and rows):
+        return json_response(page(rows, upto))
+    stream = _continuous(access, since, upto, rows, limit, doc_ids, all_docs, include_docs, conflicts,
+                         heartbeat_ms, timeout_ms) if feed == "continuous" else _longpoll(
+        access, since, upto, limit, doc_ids, heartbeat_ms, timeout_ms, page)
+    response = StreamingHttpResponse(stream, content_type="application/json")
+    response["Cache-Control"] = "must-revalidate"
+    return response
+
+
+def _wait_steps(heartbeat_ms: int | None, timeout_ms: int):
+    """Yields "beat" when a heartbeat is due, "poll" on each poll tick, until the timeout."""
+    start = time.monotonic()
+    deadline = start + timeout_ms / 1000
+    beat_every = heartbeat_ms / 1000 if heartbeat_ms else None
+    next_beat = start + beat_every if beat_every else None
+    interval = _poll_interval()
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            return
+        wake = min(deadline, now + interval)
+        if next_beat is not None:
+            wake = min(wake, next_beat)
+        time.sleep(max(0.0, wake - now))
+        now = time.monotonic()
+        if next_beat is not None and now >= next_beat:
+            next_beat = now + beat_every
+            yield "beat"
+        else:
+            yield "poll"
+
+
+def _longpoll(access, since, upto, limit, doc_ids, heartbeat_ms, timeout_ms, page):
+    checked = upto
+    for step in _wait_steps(heartbeat_ms, timeout_ms):
+        if step == "beat":
+            yield b"\n"
+            continue
+        top = current_seq()
+        if top == checked:
+            continue
+        access = access.refreshed()
+        if any_change_since(access=access, since=checked, upto=top, doc_ids=doc_ids):
+            rows = changes_since(access=access, since=since, upto=top, limit=limit, doc_ids=doc_ids)
+            yield dumps(page(rows, top)) + b"\n"
+            return
+        checked = top
+    yield dumps({"results": [], "last_seq": checked}) + b"\n"
+
+
+def _continuous(access, since, upto, rows, limit, doc_ids, all_docs, include_docs, conflicts, heartbeat_ms, timeout_ms):
+    sent = 0
+    last = since
+    checked = upto
+
+    def emit(found):
+        nonlocal sent, last
+        entries = [_entry(row, all_docs) for row in found]
+        if include_docs:
+            _add_docs(entries, conflicts)
+        for entry in entries:
+            sent += 1
+            last = entry["seq"]
+            yield dumps(entry) + b"\n"
+
+    found = rows
+    yield from emit(found)
+    if limit is not None and sent >= limit:
+        yield dumps({"last_seq": last}) + b"\n"
+        return
+    last = max(last, checked)
+    for step in _wait_steps(heartbeat_ms, timeout_ms):
+        if step == "beat":
+            yield b"\n"
+            continue
+        top = current_seq()
+        if top == checked:
+            continue
+        access = access.refreshed()
+        remaining = None if limit is None else limit - sent
+        found = changes_since(access=access, since=checked, upto=top, limit=remaining, doc_ids=doc_ids)
+        yield from emit(found)
+        if limit is not None and sent >= limit:
+            break
+        checked = top
+        last = max(last, top)
+    yield dumps({"last_seq": last}) + b"\n"

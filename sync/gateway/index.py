@@ -1,0 +1,181 @@
+"""Writes to the access index. Every write takes the sequence counter row under a lock
+(select_for_update on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway), so
+sequences become visible in commit order and a reader never skips one committed late."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import IndexedDoc, SeqCounter
+
+REV_RE_FULL = re.compile(r"[1-9][0-9]{0,8}-[0-9a-zA-Z]{1,64}")
+
+
+@dataclass
+class Revision:
+    """One revision the store now holds."""
+
+    doc_id: str
+    doc_type: str
+    scope: str
+    rev: str
+    ancestors: list[str] = field(default_factory=list)  # parent first
+    deleted: bool = False
+    content_hash: str | None = None
+    access_key: str | None = None
+
+
+def rev_pos(rev: str) -> int:
+    try:
+        return int(rev.split("-", 1)[0])
+    except ValueError:
+        return 0
+
+
+def winner(leaves: list[list]) -> tuple[str, bool]:
+    """CouchDB's deterministic winner: non-deleted first, then the longest branch, then the
+    highest revision id."""
+    best = max(leaves, key=lambda leaf: (not leaf[1], rev_pos(leaf[0]), leaf[0].split("-", 1)[-1]))
+    return best[0], bool(best[1])
+
+
+def revisions_chain(doc: dict) -> list[str]:
+    """The revision ids of a doc's `_revisions` (newest first), or just `_rev`."""
+    revisions = doc.get("_revisions")
+    if isinstance(revisions, dict):
+        start, ids = revisions.get("start"), revisions.get("ids")
+        if isinstance(start, int) and isinstance(ids, list) and all(isinstance(i, str) for i in ids):
+            return [f"{start - i}-{h}" for i, h in enumerate(ids)]
+    rev = doc.get("_rev")
+    return [rev] if isinstance(rev, str) else []
+
+
+def _lock_counter() -> SeqCounter:
+    """The counter row, locked until the transaction ends (created on first use)."""
+    counter = SeqCounter.objects.select_for_update().filter(pk=1).first()
+    if counter is None:
+        SeqCounter.objects.bulk_create([SeqCounter(pk=1, value=0)], ignore_conflicts=True)
+        counter = SeqCounter.objects.select_for_update().get(pk=1)
+    return counter
+
+
+@dataclass
+class _Row:
+    doc_id: str
+    doc_type: str
+    scope: str
+    winning_rev: str
+    deleted: bool
+    leaves: list
+    revs: list
+    content_hash: str
+    access_key: str
+    seq: int = 0
+
+
+def _apply(row: _Row, rev: Revision) -> bool:
+    """Fold one revision into a row; True when something a puller sees changed."""
+    known = set(row.revs)
+    changed = False
+    if rev.rev not in known:
+        ancestors = set(rev.ancestors)
+        leaves = [leaf for leaf in row.leaves if leaf[0] not in ancestors]
+        leaves.append([rev.rev, rev.deleted])
+        row.leaves = leaves
+        row.revs = row.revs + [r for r in [rev.rev, *rev.ancestors] if r not in known]
+        changed = True
+    else:
+        missing = [r for r in rev.ancestors if r not in known]
+        if missing:
+            row.revs = row.revs + missing
+    if changed:
+        row.winning_rev, row.deleted = winner(row.leaves)
+    if rev.content_hash is not None and row.content_hash != rev.content_hash:
+        row.content_hash = rev.content_hash
+        changed = True
+    if rev.access_key is not None and row.access_key != rev.access_key:
+        row.access_key = rev.access_key
+    return changed
+
+
+_COLUMNS = ("doc_id", "doc_type", "scope", "seq", "winning_rev", "deleted", "leaves", "revs", "content_hash",
+            "access_key", "updated_at")
+
+
+def _json_placeholder() -> str:
+    return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+
+
+def _write_rows(new_rows: list[_Row], changed_rows: list[_Row]) -> None:
+    """Plain executemany: the ORM's per-instance work would cost more than the inserts."""
+    table = connection.ops.quote_name(IndexedDoc._meta.db_table)
+    now = timezone.now()
+    jp = _json_placeholder()
+    dumps = json.dumps
+    with connection.cursor() as cursor:
+        if new_rows:
+            placeholders = ", ".join([jp if c in ("leaves", "revs") else "%s" for c in _COLUMNS])
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
+                [(r.doc_id, r.doc_type, r.scope, r.seq, r.winning_rev, r.deleted, dumps(r.leaves), dumps(r.revs),
+                  r.content_hash, r.access_key, now) for r in new_rows],
+            )
+        if changed_rows:
+            cursor.executemany(
+                f"UPDATE {table} SET seq = %s, winning_rev = %s, deleted = %s, leaves = {jp}, revs = {jp}, "
+                f"content_hash = %s, access_key = %s, updated_at = %s WHERE doc_id = %s",
+                [(r.seq, r.winning_rev, r.deleted, dumps(r.leaves), dumps(r.revs), r.content_hash, r.access_key, now,
+                  r.doc_id) for r in changed_rows],
+            )
+
+
+def record(*, revisions: list[Revision]) -> int:
+    """Fold revisions the store accepted into the index; returns how many docs changed."""
+    if not revisions:
+        return 0
+    ids = list(dict.fromkeys(r.doc_id for r in revisions))
+    with transaction.atomic():
+        counter = _lock_counter()  # before reading the rows: writers of the same docs queue here
+        existing = {
+            values[0]: _Row(*values)
+            for values in IndexedDoc.objects.filter(doc_id__in=ids).values_list(
+                "doc_id", "doc_type", "scope", "winning_rev", "deleted", "leaves", "revs", "content_hash", "access_key")
+        }
+        new_rows: dict[str, _Row] = {}
+        changed: dict[str, _Row] = {}
+        for rev in revisions:
+            row = existing.get(rev.doc_id) or new_rows.get(rev.doc_id)
+            if row is None:
+                row = _Row(rev.doc_id, rev.doc_type, rev.scope, rev.rev, False, [], [], "", "")
+                new_rows[rev.doc_id] = row
+            if _apply(row, rev):
+                changed[rev.doc_id] = row
+        if not changed:
+            return 0
+        first = counter.value + 1
+        SeqCounter.objects.filter(pk=1).update(value=counter.value + len(changed))
+        for offset, row in enumerate(changed.values()):
+            row.seq = first + offset
+        _write_rows([row for doc_id, row in new_rows.items() if doc_id in changed],
+                    [row for doc_id, row in changed.items() if doc_id not in new_rows])
+        return len(changed)
+
+
+def resequence_scope(*, scope: str) -> int:
+    """Give every doc of a scope a new sequence, so that users who gained access to it (an
+    inspector assigned later, a supervisor of a new jurisdiction) receive them on their next pull."""
+    with transaction.atomic():
+        counter = _lock_counter()
+        rows = list(IndexedDoc.objects.filter(scope=scope).order_by("seq").only("pk", "seq"))
+        if not rows:
+            return 0
+        first = counter.value + 1
+        SeqCounter.objects.filter(pk=1).update(value=counter.value + len(rows))
+        for offset, row in enumerate(rows):
+            row.seq = first + offset
+        IndexedDoc.objects.bulk_update(rows, ["seq"], batch_size=500)
+        return len(rows)

@@ -1,0 +1,53 @@
+"""`_local/<id>` documents (replication checkpoints), kept in SQL per user: never replicated, never
+sent to the store, and writable by every sync user (supervisors too: pulling needs a checkpoint)."""
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from .http import GatewayError, dumps, json_object_body, json_response
+from .models import LocalDoc
+
+MAX_LOCAL_BYTES = 256 * 1024
+
+
+def _not_found() -> GatewayError:
+    return GatewayError(404, "not_found", "missing")
+
+
+def get_local(request, user, local_id: str):
+    doc = LocalDoc.objects.filter(user_id=user.pk, local_id=local_id).first()
+    if doc is None:
+        raise _not_found()
+    body = dict(doc.body)
+    body["_id"] = f"_local/{local_id}"
+    body["_rev"] = f"0-{doc.rev_number}"
+    return json_response(body)
+
+
+def put_local(request, user, local_id: str):
+    body = json_object_body(request)
+    given = body.pop("_rev", None)
+    body.pop("_id", None)
+    if len(dumps(body)) > MAX_LOCAL_BYTES:
+        raise GatewayError(413, "too_large", f"_local 文档不得超过 {MAX_LOCAL_BYTES} 字节")
+    try:
+        with transaction.atomic():
+            doc = LocalDoc.objects.select_for_update().filter(user_id=user.pk, local_id=local_id).first()
+            if doc is None:
+                doc = LocalDoc.objects.create(user_id=user.pk, local_id=local_id, rev_number=1, body=body)
+            else:
+                if given is not None and given != f"0-{doc.rev_number}":
+                    raise GatewayError(409, "conflict", "Document update conflict.")
+                doc.rev_number += 1
+                doc.body = body
+                doc.save(update_fields=["rev_number", "body", "updated_at"])
+    except IntegrityError:
+        raise GatewayError(409, "conflict", "Document update conflict.") from None
+    return json_response({"ok": True, "id": f"_local/{local_id}", "rev": f"0-{doc.rev_number}"}, status=201)
+
+
+def delete_local(request, user, local_id: str):
+    deleted, _ = LocalDoc.objects.filter(user_id=user.pk, local_id=local_id).delete()
+    if not deleted:
+        raise _not_found()
+    return json_response({"ok": True, "id": f"_local/{local_id}", "rev": "0-0"})

@@ -1,0 +1,113 @@
+"""The publisher of server-made docs: formats, idempotency, hooks on commit, catching up after a
+store outage, the `publish` management command."""
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+import checklists
+from server.accounts.models import Role
+from server.dossiers.models import Dossier, DossierStatus
+from server.registry.models import UnqualifiedProduct
+from sync import publisher, store
+from sync.gateway.models import IndexedDoc
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(doc_id: str) -> dict | None:
+    response = store.session().get(store.db_url(doc_id), timeout=10)
+    return response.json() if response.status_code == 200 else None
+
+
+def test_checklists_are_published_once(sync_store):
+    written = publisher.publish_checklists()
+    assert written == len(checklists.load_all())
+    assert publisher.publish_checklists() == 0
+    doc = stored("checklist:wire-cable:1")
+    assert doc["type"] == "checklist" and doc["category"] == "wire-cable"
+    assert doc["sections"] == checklists.get("checklist:wire-cable:1")["sections"]
+    assert doc["_rev"].startswith("1-")
+
+
+def test_inspection_doc_format_and_status_follow_sql(sync_store):
+    inspector = factories.user(Role.INSPECTOR)
+    inspection = factories.inspection(inspectors=[inspector])
+    assert publisher.publish_inspection(inspection.pk) == 1
+    doc = stored(f"inspection:{inspection.pk}")
+    enterprise = inspection.enterprise
+    assert doc == {
+        "_id": f"inspection:{inspection.pk}", "_rev": doc["_rev"], "type": "inspection",
+        "inspection_id": str(inspection.pk), "checklist_id": "checklist:wire-cable:1",
+        "product_category": "wire-cable", "domain": "production", "scheduled_for": "2019-07-01",
+        "inspectors": [inspector.username],
+        "enterprise": {"id": enterprise.pk, "name": enterprise.name, "credit_code": enterprise.credit_code,
+                       "address": enterprise.address, "jurisdiction": "445202"},
+        "status": "assigned",
+    }
+    assert publisher.publish_inspection(inspection.pk) == 0
+    Dossier.objects.filter(pk=inspection.pk).update(status=DossierStatus.IN_PROGRESS)
+    assert publisher.publish_inspection(inspection.pk) == 1
+    updated = stored(f"inspection:{inspection.pk}")
+    assert updated["status"] == "in_progress" and updated["_rev"].startswith("2-")
+
+
+def test_changes_in_sql_are_published_on_commit(sync_store, django_capture_on_commit_callbacks):
+    inspector = factories.user(Role.INSPECTOR)
+    with django_capture_on_commit_callbacks(execute=True):
+        inspection = factories.inspection(inspectors=[inspector])
+    assert stored(f"inspection:{inspection.pk}")["status"] == "assigned"
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = Dossier.objects.get(pk=inspection.pk)
+        dossier.status = DossierStatus.SUBMITTED
+        dossier.save()
+    assert stored(f"inspection:{inspection.pk}")["status"] == "submitted"
+    with django_capture_on_commit_callbacks(execute=True):
+        product = UnqualifiedProduct.objects.create(product_category="wire-cable", product_name="电缆", model="BV",
+                                                    found_in="2019 第一轮")
+    doc = stored(f"unqualified-product:{product.pk}")
+    assert doc["type"] == "unqualified-product" and doc["rectified"] is False and doc["found_in"] == "2019 第一轮"
+    doc_id = f"unqualified-product:{product.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        product.delete()
+    assert stored(doc_id) is None
+    assert IndexedDoc.objects.get(doc_id=doc_id).deleted
+
+
+def test_a_failed_publish_is_logged_and_caught_up_later(sync_store, settings, django_capture_on_commit_callbacks, caplog):
+    from tests.support.syncstore import free_port
+
+    working = settings.COUCHDB_URL
+    settings.COUCHDB_URL = f"http://127.0.0.1:{free_port()}"
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            inspection = factories.inspection()
+    finally:
+        settings.COUCHDB_URL = working
+    assert "publish_all_pending will catch up" in caplog.text
+    assert stored(f"inspection:{inspection.pk}") is None
+    counts = publisher.publish_all_pending(full=True)
+    assert counts["inspections"] == 1
+    assert stored(f"inspection:{inspection.pk}") is not None
+    assert publisher.publish_all_pending()["inspections"] == 0
+
+
+def test_a_lost_index_is_rebuilt_from_the_store_revision(sync_store):
+    inspection = factories.inspection()
+    publisher.publish_inspection(inspection.pk)
+    IndexedDoc.objects.all().delete()
+    Dossier.objects.filter(pk=inspection.pk).update(status=DossierStatus.IN_PROGRESS)
+    assert publisher.publish_inspection(inspection.pk) == 1
+    doc = stored(f"inspection:{inspection.pk}")
+    assert doc["status"] == "in_progress" and doc["_rev"].startswith("2-")
+    assert IndexedDoc.objects.get(doc_id=doc["_id"]).winning_rev == doc["_rev"]
+
+
+def test_publish_command_is_idempotent(sync_store, capsys):
+    factories.inspection()
+    call_command("publish")
+    first = capsys.readouterr().out
+    assert "checklists: 6" in first and "inspections: 1" in first
+    call_command("publish")
+    assert "checklists: 0, inspections: 0" in capsys.readouterr().out
