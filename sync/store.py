@@ -51,6 +51,8 @@ def session() -> requests.Session:
         if credentials:
             sess.auth = credentials
         sess.verify = _verify()
+        # A store on loopback is never behind a proxy: skip requests' per-call proxy/netrc lookups.
+        sess.trust_env = not settings.COUCHDB_IS_LOOPBACK
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
         sess.mount("http://", adapter)
         sess.mount("https://", adapter)

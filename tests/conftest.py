@@ -25,6 +25,18 @@ def api():
     return make
 
 
+@pytest.fixture(autouse=True)
+def _no_stray_store(settings):
+    """Tests that did not ask for `sync_store` must never reach a store (not even a developer's
+    `make run` store on 5984): point them at a closed port and keep publish hooks quiet."""
+    import sync.store
+
+    settings.COUCHDB_URL = "http://127.0.0.1:9"
+    settings.SYNC_PUBLISH_ON_COMMIT = False
+    sync.store.server.cache_clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def sync_store_server(tmp_path_factory):
     from tests.support.syncstore import start_syncstore
@@ -42,6 +54,7 @@ def sync_store(sync_store_server, settings):
     settings.COUCHDB_URL = sync_store_server.url
     settings.COUCHDB_DB = f"test-{uuid.uuid4().hex[:12]}"
     settings.COUCHDB_IS_LOOPBACK = True
+    settings.SYNC_PUBLISH_ON_COMMIT = True
     sync.store.server.cache_clear()
     sync.store.ensure_database()
     yield sync_store_server
