@@ -1,7 +1,7 @@
 """Users with a role, jurisdictions (GB/T 2260 tree) and certification bodies (contract §1)."""
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
@@ -45,6 +45,13 @@ class Role(models.TextChoices):
     CERTIFIER = "certifier", "认证机构人员"
 
 
+class FieldUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `manage.py createsuperuser` (contract §0) makes an administrator: no jurisdiction needed.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.INSPECTOR)
     full_name = models.CharField("姓名", max_length=64, blank=True)
@@ -55,6 +62,8 @@ class User(AbstractUser):
         CertificationBody, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
         verbose_name="认证机构",
     )
+
+    objects = FieldUserManager()
 
     class Meta(AbstractUser.Meta):
         verbose_name = verbose_name_plural = "用户"

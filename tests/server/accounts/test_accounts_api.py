@@ -117,3 +117,14 @@ def test_account_list_is_scoped(api):
 def test_anonymous_is_refused(api):
     assert api().get("/api/v1/accounts/").status_code in (401, 403)
     assert api().get("/api/v1/inspections/").status_code in (401, 403)
+
+
+def test_createsuperuser_noinput_makes_an_admin(api, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Adm1n-pass-77")
+    call_command("createsuperuser", "--noinput", "--username", "boss", "--email", "boss@example.com")
+    boss = User.objects.get(username="boss")
+    assert boss.is_superuser and boss.role == Role.ADMIN and boss.effective_role == Role.ADMIN
+    token = api().post("/api/v1/auth/token/", {"username": "boss", "password": "Adm1n-pass-77"}, format="json")
+    assert token.status_code == 200
