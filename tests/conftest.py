@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 
 from tests import factories
 
+pytest_plugins = ["tests.support.live_gateway"]
+
 
 @pytest.fixture
 def api():

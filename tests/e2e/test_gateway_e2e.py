@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -53,68 +52,8 @@ def store_get(doc_id: str, **params) -> dict | None:
     return response.json() if response.status_code == 200 else None
 
 
-@pytest.fixture(autouse=True)
-def _one_request_per_connection(monkeypatch):
-    """Django's test server (live_server) drops the second request of a kept-alive connection,
-    which node's HTTP agent reuses; make it close every connection after one response, as it
-    already does for responses without Content-Length. (gunicorn, used by `make run` and the
-    benchmark, keeps connections alive properly.)"""
-    from django.core.servers import basehttp
-
-    original = basehttp.ServerHandler.cleanup_headers
-
-    def cleanup_headers(self):
-        original(self)
-        self.headers["Connection"] = "close"
-        self.request_handler.close_connection = True
-
-    monkeypatch.setattr(basehttp.ServerHandler, "cleanup_headers", cleanup_headers)
-
-
-_gateway_lock = threading.Lock()
-
-
-@pytest.fixture(autouse=True)
-def _one_gateway_request_at_a_time(monkeypatch):
-    """live_server shares ONE in-memory SQLite connection between all request threads, so two
-    concurrent transactions (a tablet syncs push and pull at once) would interleave on it. Run
-    the gateway's views one at a time (streamed bodies, e.g. a waiting longpoll, stay outside the
-    lock). With gunicorn and a real database each request has its own connection."""
-    from sync import middleware
-    from sync.gateway import views
-
-    def call(self, request):
-        path = request.path_info
-        if path == middleware.GATEWAY_PREFIX or path.startswith(middleware.GATEWAY_PREFIX + "/"):
-            with _gateway_lock:
-                return views.handle(request, path[len(middleware.GATEWAY_PREFIX):].lstrip("/"))
-        return self.get_response(request)
-
-    monkeypatch.setattr(middleware.SyncGatewayMiddleware, "__call__", call)
-
-
-@pytest.fixture
-def gateway(live_server, sync_store) -> str:
-    return f"{live_server.url}/sync/field"
-
-
-JURISDICTIONS = [("445200", "揭阳市", None), ("445202", "榕城区", "445200"), ("445203", "揭东区", "445200"),
-                 ("445222", "揭西县", "445200"), ("445224", "惠来县", "445200"), ("445281", "普宁市", "445200")]
-
-
-def ensure_jurisdictions() -> None:
-    """transaction=True tests start from flushed tables: put the contract's jurisdictions back."""
-    from server.accounts import jurisdictions
-    from server.accounts.models import Jurisdiction
-
-    for code, name, parent in JURISDICTIONS:
-        Jurisdiction.objects.get_or_create(code=code, defaults={"name": name, "parent_id": parent})
-    jurisdictions.invalidate_cache()
-
-
 @pytest.fixture
 def world(gateway):
-    ensure_jurisdictions()
     alice, bob, carol = (factories.user(Role.INSPECTOR, jurisdiction="445202") for _ in range(3))
     dave = factories.user(Role.INSPECTOR, jurisdiction="445203")
     a = factories.inspection(enterprise_obj=factories.enterprise("445202"), inspectors=[alice, bob])

@@ -13,10 +13,7 @@ from server.dossiers.models import FieldRevision, QuickTest
 from sync import publisher
 from sync.reconciler.processor import Reconciler
 from tests import factories
-from tests.e2e.test_gateway_e2e import (  # noqa: F401 - fixtures
-    AUTH_PASSWORD, _one_gateway_request_at_a_time, _one_request_per_connection, ensure_jurisdictions, gateway,
-    tablets,
-)
+from tests.e2e.test_gateway_e2e import AUTH_PASSWORD, tablets  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +30,6 @@ def quicktest_doc(inspection, user, n: int) -> dict:
 
 
 def test_a_2000_document_push_shows_in_the_dossier_within_5_seconds(gateway, tablets, api):
-    ensure_jurisdictions()
     inspector = factories.user(Role.INSPECTOR, jurisdiction="445202")
     inspection = factories.inspection(enterprise_obj=factories.enterprise("445202"), inspectors=[inspector])
     publisher.publish_all_pending(full=True)

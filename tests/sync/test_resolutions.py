@@ -246,58 +246,15 @@ def test_with_the_reconciler_a_resolution_closes_the_conflict_in_the_dossier(ctx
 
 # --- real tablets ------------------------------------------------------------------------------------
 
-JURISDICTIONS = [("445200", "揭阳市", None), ("445202", "榕城区", "445200"), ("445203", "揭东区", "445200"),
-                 ("445222", "揭西县", "445200"), ("445224", "惠来县", "445200"), ("445281", "普宁市", "445200")]
-
-
-@pytest.fixture
-def gateway_for_tablets(live_server, sync_store, monkeypatch):
-    """The gateway on live_server, as tests/e2e sets it up: one response per connection (node's agent
-    reuses connections the test server drops) and one gateway request at a time (live_server shares
-    one SQLite connection between its threads)."""
-    import threading
-
-    from django.core.servers import basehttp
-
-    from server.accounts import jurisdictions
-    from server.accounts.models import Jurisdiction
-    from sync import middleware
-    from sync.gateway import views
-
-    original = basehttp.ServerHandler.cleanup_headers
-
-    def cleanup_headers(self):
-        original(self)
-        self.headers["Connection"] = "close"
-        self.request_handler.close_connection = True
-
-    monkeypatch.setattr(basehttp.ServerHandler, "cleanup_headers", cleanup_headers)
-    lock = threading.Lock()
-
-    def call(self, request):
-        path = request.path_info
-        if path == middleware.GATEWAY_PREFIX or path.startswith(middleware.GATEWAY_PREFIX + "/"):
-            with lock:
-                return views.handle(request, path[len(middleware.GATEWAY_PREFIX):].lstrip("/"))
-        return self.get_response(request)
-
-    monkeypatch.setattr(middleware.SyncGatewayMiddleware, "__call__", call)
-    for code, name, parent in JURISDICTIONS:  # transaction=True tests start from flushed tables
-        Jurisdiction.objects.get_or_create(code=code, defaults={"name": name, "parent_id": parent})
-    jurisdictions.invalidate_cache()
-    return f"{live_server.url}/sync/field"
-
-
 @pytest.mark.e2e
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_two_tablets_converge_on_the_supervisors_choice(gateway_for_tablets, api, settings, tmp_path):
+def test_two_tablets_converge_on_the_supervisors_choice(gateway, api, settings, tmp_path):
     from sync import publisher
     from sync.reconciler.processor import Reconciler
     from tests.support.tablet import Tablet
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    gateway = gateway_for_tablets
     alice, bob = (factories.user(Role.INSPECTOR, jurisdiction="445202") for _ in range(2))
     inspection = factories.inspection(enterprise_obj=factories.enterprise("445202"), inspectors=[alice, bob])
     supervisor = factories.user(Role.SUPERVISOR, jurisdiction="445200")

@@ -51,20 +51,6 @@ def browser_page():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-JURISDICTIONS = [("445200", "揭阳市", None), ("445202", "榕城区", "445200"), ("445203", "揭东区", "445200"),
-                 ("445222", "揭西县", "445200"), ("445224", "惠来县", "445200"), ("445281", "普宁市", "445200")]
-
-
-def ensure_jurisdictions() -> None:
-    """transaction=True tests start from flushed tables: put the contract's jurisdictions back."""
-    from server.accounts import jurisdictions
-    from server.accounts.models import Jurisdiction
-
-    for code, name, parent in JURISDICTIONS:
-        Jurisdiction.objects.get_or_create(code=code, defaults={"name": name, "parent_id": parent})
-    jurisdictions.invalidate_cache()
-
-
 @pytest.fixture
 def one_request_at_a_time(monkeypatch):
     """live_server shares one in-memory SQLite connection between its request threads, and the
@@ -90,7 +76,6 @@ def one_request_at_a_time(monkeypatch):
 def test_supervisor_reviews_a_dossier_in_the_browser(live_server, one_request_at_a_time, browser_page, settings,
                                                      tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    ensure_jurisdictions()
     supervisor = factories.user(Role.SUPERVISOR, jurisdiction="445200", full_name="李监管")
     enterprise = factories.enterprise(name="揭阳市粤缆电线有限公司")
     inspection = rows.full(factories.inspection(enterprise_obj=enterprise))
