@@ -65,6 +65,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-photos-") as tmp:
         os.environ["DATA_DIR"] = tmp
         os.environ["COUCHDB_URL"] = "http://127.0.0.1:9"  # no store: nothing is published anywhere
+        os.environ["SYNC_PUBLISH_ON_COMMIT"] = "false"  # and no publish attempts either
         os.environ.setdefault("LOG_LEVEL", "WARNING")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
         import django
