@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.accounts.models import Role
+from server.api import tables
 from server.api.permissions import HasRole
 
 from . import selectors, services
@@ -102,3 +103,20 @@ class UnqualifiedProductListCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         product = services.unqualified_product_create(actor=request.user, **serializer.validated_data)
         return Response(UnqualifiedProductSerializer(product).data, status=status.HTTP_201_CREATED)
+
+
+class EnterpriseRegisterExportApi(APIView):
+    """GET /api/v1/enterprises/export.csv | export.xlsx: the register of what the caller may see."""
+
+    @extend_schema(responses={(200, "text/csv"): bytes, (200, tables.XLSX_TYPE): bytes})
+    def get(self, request, fmt: str):
+        from .register_export import COLUMNS, WIDTHS, register_rows
+
+        qs = selectors.enterprise_list_visible(user=request.user)
+        if request.query_params.get("jurisdiction"):
+            qs = qs.filter(jurisdiction_id=request.query_params["jurisdiction"])
+        rows = register_rows(enterprises=qs.order_by("jurisdiction_id", "name"))
+        if fmt == "csv":
+            return tables.download(data=tables.csv_bytes(columns=COLUMNS, rows=rows), filename="enterprises.csv")
+        data = tables.xlsx_bytes(columns=COLUMNS, rows=rows, title="企业信息库", widths=WIDTHS)
+        return tables.download(data=data, filename="enterprises.xlsx")

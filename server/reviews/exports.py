@@ -6,7 +6,6 @@ WenQuanYi Zen Hei from Debian's fonts-wqy-zenhei, or the file named by FIELDINSP
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -24,6 +23,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from server.api import tables
 from server.dossiers.models import Blob, CustodyState, Dossier, Photo
 from server.registry.choices import Domain, ProductCategory
 
@@ -55,33 +55,12 @@ LIST_COLUMNS = [
 
 
 def dossier_list_csv(*, rows: list[dict[str, Any]]) -> bytes:
-    """UTF-8 with BOM (so spreadsheet programs detect it), a Chinese header row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([label for _, label in LIST_COLUMNS])
-    for row in rows:
-        writer.writerow(["" if row.get(key) is None else row.get(key) for key, _ in LIST_COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return tables.csv_bytes(columns=LIST_COLUMNS, rows=rows)
 
 
 def dossier_list_xlsx(*, rows: list[dict[str, Any]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "检查档案"
-    sheet.append([label for _, label in LIST_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([row.get(key) for key, _ in LIST_COLUMNS])
-    sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLMNOPQR", [38, 30, 22, 10, 10, 22, 16, 8, 12, 12, 10, 8, 8, 8, 10, 8, 8, 8]):
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return tables.xlsx_bytes(columns=LIST_COLUMNS, rows=rows, title="检查档案",
+                             widths=[38, 30, 22, 10, 10, 22, 16, 8, 12, 12, 10, 8, 8, 8, 10, 8, 8, 8])
 
 
 # --- fields a reader sees ---------------------------------------------------------------------------
