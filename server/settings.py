@@ -221,3 +221,6 @@ FIELD_ATTACHMENT_READER = env.str("FIELD_ATTACHMENT_READER", default="sync.resol
 SYNC_LONGPOLL_INTERVAL_S = env.float("SYNC_LONGPOLL_INTERVAL_S", default=0.25)  # longpoll/continuous index poll
 SYNC_BULK_GET_TIMEOUT_S = env.float("SYNC_BULK_GET_TIMEOUT_S", default=10.0)  # then PouchDB falls back to GETs
 SYNC_PUBLISH_ON_COMMIT = env.bool("SYNC_PUBLISH_ON_COMMIT", default=True)  # publisher hooks on SQL commits
+
+# --- Health (sync/health.py) ---
+RECONCILER_LAG_ALERT_S = env.float("RECONCILER_LAG_ALERT_S", default=300.0)  # /healthz 503 beyond it

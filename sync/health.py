@@ -1,6 +1,7 @@
 """GET /healthz (contract §0): the database, the sync store and the reconciler's lag."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.utils.module_loading import import_string
@@ -36,6 +37,8 @@ def healthz(request):
     if body["database"] == "ok":
         lag = _reconciler_lag()
         body["reconciler_lag_s"] = None if lag is None else round(lag, 3)
+        if lag is not None and lag > settings.RECONCILER_LAG_ALERT_S:
+            failing.append("reconciler")  # stopped, or far behind the store
     else:
         body["reconciler_lag_s"] = None
     if failing:

@@ -44,8 +44,15 @@ def lock() -> Checkpoint:
     return Checkpoint.objects.select_for_update().get(name=checkpoint_name())
 
 
+def beat() -> None:
+    """Tell /healthz this reconciler is alive (its lag is only trusted while the beat is fresh)."""
+    get_or_create()
+    Checkpoint.objects.filter(name=checkpoint_name()).update(heartbeat_at=timezone.now())
+
+
 def advance(*, checkpoint: Checkpoint, seq: Any, folded: int, at_end: bool) -> None:
     now = timezone.now()
+    checkpoint.heartbeat_at = now
     checkpoint.seq = encode(seq)
     checkpoint.folded_total += folded
     checkpoint.last_advanced_at = now

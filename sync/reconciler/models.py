@@ -20,6 +20,7 @@ class Checkpoint(models.Model):
     last_advanced_at = models.DateTimeField(null=True, blank=True)
     last_seen_update_seq = models.TextField(blank=True)  # store's update_seq as last seen (opaque)
     folded_total = models.BigIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # a running reconciler touches it every few s
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -220,8 +220,12 @@ class Reconciler:
     def run_forever(self) -> None:
         backoff = 0.5
         last_read = 0
+        last_beat = 0.0
         while not self.stop_event.is_set():
             try:
+                if time.monotonic() - last_beat >= HEARTBEAT_EVERY_S:
+                    checkpoint.beat()
+                    last_beat = time.monotonic()
                 self.run_hooks()
                 last_read = self.fold_once(wait_s=0 if last_read else self.poll_s)
                 self.process_photos()  # bounded: photo_limit images within photo_budget_s
@@ -246,6 +250,9 @@ class Reconciler:
                 backoff = min(backoff * 2, 30.0)
                 last_read = 0
         self.report(force=True)
+
+
+HEARTBEAT_EVERY_S = 5.0
 
 
 def wait_for_store(*, stop_event: threading.Event | None = None, max_wait_s: float | None = None) -> bool:
