@@ -106,3 +106,14 @@ def inspection(*, enterprise_obj: Enterprise | None = None, inspectors: list[Use
         inspectors=[u.username for u in inspectors],
         scheduled_for=datetime.date(2019, 7, 1),
     )
+
+
+def two_counties() -> dict:
+    """Two counties: 榕城区 (445202) with inspections a (alice, bob) and b (carol); 揭东区 (445203)
+    with c (dave). Returns the users and inspections by those names."""
+    alice, bob, carol = (user(Role.INSPECTOR, jurisdiction="445202") for _ in range(3))
+    dave = user(Role.INSPECTOR, jurisdiction="445203")
+    a = inspection(enterprise_obj=enterprise("445202"), inspectors=[alice, bob])
+    b = inspection(enterprise_obj=enterprise("445202"), inspectors=[carol])
+    c = inspection(enterprise_obj=enterprise("445203"), inspectors=[dave])
+    return {"alice": alice, "bob": bob, "carol": carol, "dave": dave, "a": a, "b": b, "c": c}

@@ -54,13 +54,9 @@ def store_get(doc_id: str, **params) -> dict | None:
 
 @pytest.fixture
 def world(gateway):
-    alice, bob, carol = (factories.user(Role.INSPECTOR, jurisdiction="445202") for _ in range(3))
-    dave = factories.user(Role.INSPECTOR, jurisdiction="445203")
-    a = factories.inspection(enterprise_obj=factories.enterprise("445202"), inspectors=[alice, bob])
-    b = factories.inspection(enterprise_obj=factories.enterprise("445202"), inspectors=[carol])
-    c = factories.inspection(enterprise_obj=factories.enterprise("445203"), inspectors=[dave])
+    people_and_inspections = factories.two_counties()
     publisher.publish_all_pending(full=True)
-    return {"alice": alice, "bob": bob, "carol": carol, "dave": dave, "a": a, "b": b, "c": c}
+    return people_and_inspections
 
 
 @pytest.fixture

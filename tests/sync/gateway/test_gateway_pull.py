@@ -20,11 +20,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(sync_store):
     """Two counties: 榕城区 (445202) with inspections A (alice, bob) and B (carol); 揭东区 (445203) with C (dave)."""
-    alice, bob, carol = (factories.user(Role.INSPECTOR, jurisdiction="445202") for _ in range(3))
-    dave = factories.user(Role.INSPECTOR, jurisdiction="445203")
-    a = factories.inspection(enterprise_obj=factories.enterprise("445202"), inspectors=[alice, bob])
-    b = factories.inspection(enterprise_obj=factories.enterprise("445202"), inspectors=[carol])
-    c = factories.inspection(enterprise_obj=factories.enterprise("445203"), inspectors=[dave])
+    world = factories.two_counties()
+    alice, bob, carol, dave, a, b, c = (world[k] for k in ("alice", "bob", "carol", "dave", "a", "b", "c"))
     publisher.publish_all_pending(full=True)
     docs = {
         "a": answer(a, alice), "b": answer(b, carol), "c": answer(c, dave),
