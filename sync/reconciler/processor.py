@@ -14,7 +14,7 @@ import threading
 import time
 from datetime import timedelta
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from server.dossiers.services import FieldChange, fold_field_docs, is_field_doc, process_pending_photos
@@ -250,6 +250,7 @@ class Reconciler:
                 backoff = min(backoff * 2, 30.0)
                 last_read = 0
         self.report(force=True)
+        connections.close_all()  # this thread's sessions: a stopped reconciler holds none open
 
 
 HEARTBEAT_EVERY_S = 5.0
