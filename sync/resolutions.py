@@ -7,10 +7,16 @@ the winning one) and a `_deleted: true` child of every other live leaf (CouchDB'
 resolving a conflict). The new body carries `"resolution": {"id", "by", "at", "mode"}`, which also
 makes a retry after a crash recognise its own earlier write.
 
+The revisions are made here, not by the store (`new_edits=false` with `_revisions`): their ids derive
+from the resolution and the parent revision, so which written revision is which never depends on the
+order of the store's answer (several docs of one id in one request), and a retry writes the very same
+revisions again.
+
 The reconciler calls `apply_pending_resolutions()` on every loop.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 
@@ -69,10 +75,22 @@ def _winner(doc_id: str) -> dict | None:
     return response.json() if response.status_code == 200 else None
 
 
+def _child(*, resolution: ConflictResolution, parent: dict, body: dict) -> dict:
+    """`body` as a new revision on top of the leaf `parent` (fetched with `revs=true`), with a rev id
+    derived from the resolution and the parent, for a `new_edits=false` write."""
+    revisions = parent.get("_revisions") or {}
+    start, ids = revisions.get("start"), revisions.get("ids") or []
+    if not isinstance(start, int) or not ids:
+        position, digest = parent["_rev"].split("-", 1)
+        start, ids = int(position), [digest]
+    digest = hashlib.md5(f"resolution:{resolution.pk}:{parent['_rev']}".encode()).hexdigest()
+    return {**body, "_rev": f"{start + 1}-{digest}", "_revisions": {"start": start + 1, "ids": [digest, *ids]}}
+
+
 def _bulk_docs(docs: list[dict]) -> list[dict]:
     try:
         response = store.session().post(
-            store.db_url("_bulk_docs"), data=json.dumps({"docs": docs}),
+            store.db_url("_bulk_docs"), data=json.dumps({"docs": docs, "new_edits": False}),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
             timeout=settings.COUCHDB_TIMEOUT_S,
         )
@@ -134,17 +152,21 @@ def apply_resolution(*, resolution: ConflictResolution) -> bool:
         if resolution.mode == ResolutionMode.ENTER_VALUE:
             body["value"] = resolution.value
         body["resolution"] = _marker(resolution)
-        losers = [doc["_rev"] for doc in leaves if doc["_rev"] != resolution.chosen_rev]
+        losing_leaves = [doc for doc in leaves if doc["_rev"] != resolution.chosen_rev]
+        losers = [doc["_rev"] for doc in losing_leaves]
         # Tombstones keep the fields replication filters select on (type, inspection_id).
         keep = {k: body[k] for k in ("type", "inspection_id") if k in body}
-        docs = [body] + [{"_id": resolution.doc_id, "_rev": rev, "_deleted": True, **keep} for rev in losers]
-        results = _bulk_docs(docs)
-        errors = [r for r in results if r.get("error")]
+        docs = [_child(resolution=resolution, parent=base, body=body)] + [
+            _child(resolution=resolution, parent=leaf, body={"_id": resolution.doc_id, "_deleted": True, **keep})
+            for leaf in losing_leaves
+        ]
+        errors = [r for r in _bulk_docs(docs) if isinstance(r, dict) and r.get("error")]
         if errors:
             raise _Stale(f"写入被拒绝：{errors}")
-        new_rev = results[0].get("rev", "")
+        new_rev = docs[0]["_rev"]
+        parents = [base["_rev"], *losers]
         _record_in_gateway_index(body=body, written=[
-            (result.get("rev"), doc["_rev"], doc.get("_deleted") is True) for doc, result in zip(docs, results)
+            (doc["_rev"], parent, doc.get("_deleted") is True) for doc, parent in zip(docs, parents)
         ])
         services.resolution_mark_applied(resolution=resolution, new_rev=new_rev, deleted_revs=losers)
         return True
