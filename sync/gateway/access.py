@@ -4,7 +4,9 @@ the user may see (index on (scope, seq))."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+
+import orjson
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -16,16 +18,24 @@ from .http import GatewayError
 from .models import PUBLIC_SCOPE, IndexedDoc, SeqCounter
 
 
-@dataclass
+_UNSET = object()
+
+
 class Access:
-    user_id: int
-    username: str
-    role: str
-    # None: every scope (administrators). Otherwise the scopes (inspection ids and "public").
-    read_scopes: set[str] | None
-    # Inspections the user may push field docs for: id → checklist id.
-    writable: dict[str, str] = field(default_factory=dict)
-    user: object = None
+    """What one user may see and write, read lazily: a push reads only the assignments of the
+    inspections its batch names, a pull reads the user's scopes, a checkpoint write reads nothing.
+    Nothing is cached between requests (a cached answer could miss an inspection just assigned
+    and re-sequenced, and move the tablet's checkpoint past its documents for good)."""
+
+    def __init__(self, *, user, role: str):
+        self.user = user
+        self.user_id: int = user.pk
+        self.username: str = user.username
+        self.role = role
+        self._read_scopes = _UNSET
+        self._writable: dict[str, str] = {}  # inspection id -> checklist id, as far as read
+        self._looked_up: set[str] = set()  # inspection ids asked about (assigned or not)
+        self._all_writable = role != Role.INSPECTOR  # nothing to read for other roles
 
     def refreshed(self) -> "Access":
         """The same user's access read again (after reading the sequence counter: see changes.py)."""
@@ -35,8 +45,40 @@ class Access:
     def read_only(self) -> bool:
         return self.role != Role.INSPECTOR
 
+    @property
+    def read_scopes(self) -> set[str] | None:
+        """None: every scope (administrators). Otherwise the scopes (inspection ids and "public")."""
+        if self._read_scopes is _UNSET:
+            self._read_scopes = _read_scopes(self)
+        return self._read_scopes
+
     def may_read_scope(self, scope: str) -> bool:
-        return self.read_scopes is None or scope in self.read_scopes
+        scopes = self.read_scopes
+        return scopes is None or scope in scopes
+
+    @property
+    def writable(self) -> dict[str, str]:
+        """Every inspection the user may push field docs for: id -> checklist id."""
+        if not self._all_writable:
+            self._writable = _assigned(self.user_id)
+            self._all_writable = True
+        return self._writable
+
+    def prefetch_writable(self, inspection_ids) -> None:
+        """Read, in one query, which of these inspections are assigned to the user."""
+        wanted = {i for i in inspection_ids if isinstance(i, str)} - self._looked_up
+        if self._all_writable or not wanted:
+            return
+        self._writable.update(_assigned(self.user_id, only=wanted))
+        self._looked_up |= wanted
+
+    def checklist_for_write(self, inspection_id) -> str | None:
+        """The checklist of an inspection the user may push for, else None."""
+        if not isinstance(inspection_id, str):
+            return None
+        if not self._all_writable and inspection_id not in self._looked_up:
+            self.prefetch_writable([inspection_id])
+        return self._writable.get(inspection_id)
 
 
 def _uuid_text(value) -> str:
@@ -49,45 +91,50 @@ def _uuid_text(value) -> str:
     return text
 
 
-def _assigned(user_id: int) -> dict[str, str]:
-    """inspection id → checklist id of the user's assignments, in one plain query."""
+def _assigned(user_id: int, *, only: set[str] | None = None) -> dict[str, str]:
+    """inspection id -> checklist id of the user's assignments (of `only`, when given), in one
+    plain query."""
     through = Inspection.inspectors.through._meta.db_table
     table = Inspection._meta.db_table
     qn = connection.ops.quote_name
+    sql = (f"SELECT i.{qn('id')}, i.{qn('checklist_id')} FROM {qn(table)} i JOIN {qn(through)} t "
+           f"ON t.{qn('inspection_id')} = i.{qn('id')} WHERE t.{qn('user_id')} = %s")
+    params: list = [user_id]
+    if only is not None:
+        pk_field = Inspection._meta.pk
+        ids = []
+        for text in only:
+            try:
+                value = uuid.UUID(text)
+            except (ValueError, AttributeError, TypeError):
+                continue
+            if str(value) == text:  # only the canonical spelling names an inspection
+                ids.append(pk_field.get_db_prep_value(value, connection))
+        if not ids:
+            return {}
+        sql += f" AND t.{qn('inspection_id')} IN ({', '.join(['%s'] * len(ids))})"
+        params.extend(ids)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT i.{qn('id')}, i.{qn('checklist_id')} FROM {qn(table)} i JOIN {qn(through)} t "
-            f"ON t.{qn('inspection_id')} = i.{qn('id')} WHERE t.{qn('user_id')} = %s",
-            [user_id],
-        )
+        cursor.execute(sql, params)
         return {_uuid_text(pk): checklist_id for pk, checklist_id in cursor.fetchall()}
 
 
-def _compute(user) -> Access:
-    role = user.effective_role
-    if role == Role.ADMIN:
-        return Access(user_id=user.pk, username=user.username, role=role, read_scopes=None)
-    if role == Role.INSPECTOR:
-        writable = _assigned(user.pk)
-        return Access(
-            user_id=user.pk, username=user.username, role=role,
-            read_scopes={PUBLIC_SCOPE, *writable}, writable=writable,
-        )
-    if role == Role.SUPERVISOR and user.jurisdiction_id:
-        codes = jurisdictions.descendants_of(code=user.jurisdiction_id)
-        ids = Inspection.objects.filter(enterprise__jurisdiction__in=codes).values_list("id", flat=True)
-        return Access(user_id=user.pk, username=user.username, role=role,
-                      read_scopes={PUBLIC_SCOPE, *(str(pk) for pk in ids)})
-    raise GatewayError(403, "forbidden", "该角色不能使用现场同步 (this role has no access to field sync)")
+def _read_scopes(access: Access) -> set[str] | None:
+    if access.role == Role.ADMIN:
+        return None
+    if access.role == Role.INSPECTOR:
+        return {PUBLIC_SCOPE, *access.writable}
+    codes = jurisdictions.descendants_of(code=access.user.jurisdiction_id)
+    ids = Inspection.objects.filter(enterprise__jurisdiction__in=codes).values_list("id", flat=True)
+    return {PUBLIC_SCOPE, *(str(pk) for pk in ids)}
 
 
 def access_for(*, user) -> Access:
-    """What the user may see and write: one query per request, never cached. (A cached answer
-    could miss an inspection just assigned and re-sequenced, and move the tablet's checkpoint past
-    its documents for good.)"""
-    access = _compute(user)
-    access.user = user
-    return access
+    """The user's access (read lazily, see Access); 403 for roles without field sync."""
+    role = user.effective_role
+    if role in (Role.ADMIN, Role.INSPECTOR) or (role == Role.SUPERVISOR and user.jurisdiction_id):
+        return Access(user=user, role=role)
+    raise GatewayError(403, "forbidden", "该角色不能使用现场同步 (this role has no access to field sync)")
 
 
 def current_seq() -> int:
@@ -117,18 +164,34 @@ class DocRef:
     scope: str
 
 
+_ID_CHUNK = 500  # ids per plain query: far below every SQLite's parameter limit
+
+
+def _by_ids(columns: str, doc_ids) -> list[tuple]:
+    """Plain-query read of index rows by doc id (the push hot path: no ORM query building)."""
+    table = connection.ops.quote_name(IndexedDoc._meta.db_table)
+    ids = list(dict.fromkeys(doc_ids))
+    found: list[tuple] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start:start + _ID_CHUNK]
+            cursor.execute(f"SELECT {columns} FROM {table} WHERE doc_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            found.extend(cursor.fetchall())
+    return found
+
+
 def rows_for(*, doc_ids: list[str]) -> dict[str, DocRef]:
     """Type and scope of these ids (visible or not), by id."""
     if not doc_ids:
         return {}
-    return {values[0]: DocRef(*values)
-            for values in IndexedDoc.objects.filter(doc_id__in=doc_ids).values_list("doc_id", "doc_type", "scope")}
+    return {values[0]: DocRef(*values) for values in _by_ids("doc_id, doc_type, scope", doc_ids)}
 
 
 def known_revisions(*, doc_ids: list[str]) -> dict[str, set[str]]:
     if not doc_ids:
         return {}
-    return {doc_id: set(revs) for doc_id, revs in IndexedDoc.objects.filter(doc_id__in=doc_ids).values_list("doc_id", "revs")}
+    return {doc_id: set(orjson.loads(revs) if isinstance(revs, (str, bytes)) else revs)
+            for doc_id, revs in _by_ids("doc_id, revs", doc_ids)}
 
 
 def visible_ids(*, access: Access, doc_ids: list[str]) -> set[str]:

@@ -41,6 +41,9 @@ def store_docs(*, access: Access, docs: list, new_edits: bool, raw: bytes | None
     results: list[dict | None] = [None] * len(docs)
     ids = [_doc_id(doc) for doc in docs]
     existing = rows_for(doc_ids=[doc_id for doc_id in ids if doc_id])
+    if not access.read_only:  # which of the named inspections are the user's: one query
+        access.prefetch_writable([inspection_of(doc) for doc in docs if isinstance(doc, dict)]
+                                 + [row.scope for row in existing.values()])
     accepted: list[int] = []
     for position, (doc, doc_id) in enumerate(zip(docs, ids)):
         if not isinstance(doc, dict):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from django.conf import settings
 from django.http import HttpResponse
 
@@ -27,7 +29,12 @@ def bad_request(reason: str) -> GatewayError:
 
 
 def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        return orjson.dumps(data)
+    except (TypeError, orjson.JSONEncodeError):
+        # e.g. an integer beyond 64 bits or a lone surrogate: the standard encoder takes both (ASCII
+        # escapes keep any string encodable)
+        return json.dumps(data, separators=(",", ":")).encode()
 
 
 def json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
@@ -72,6 +79,10 @@ def read_body(request) -> bytes:
 def parse_json(raw: bytes, *, what: str = "request body") -> Any:
     if not raw:
         raise bad_request(f"{what}: 缺少 JSON (empty body)")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # beyond orjson (integers over 64 bits, NaN) or not JSON: the standard parser decides
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:

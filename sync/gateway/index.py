@@ -3,8 +3,9 @@
 sequences become visible in commit order and a reader never skips one committed late."""
 from __future__ import annotations
 
-import json
 import re
+
+import orjson
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -63,6 +64,26 @@ def _lock_counter() -> SeqCounter:
     return counter
 
 
+def _locked_counter_value(cursor) -> int:
+    """_lock_counter in one plain query (the hot path of every push)."""
+    table = connection.ops.quote_name(SeqCounter._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    cursor.execute(f"SELECT value FROM {table} WHERE id = 1{lock}")
+    found = cursor.fetchone()
+    if found is None:
+        return _lock_counter().value
+    return int(found[0])
+
+
+def _loads(value):
+    """A JSON column as read by a plain query: text on SQLite, already parsed by psycopg."""
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _json_text(value) -> str:
+    return orjson.dumps(value).decode()
+
+
 @dataclass
 class _Row:
     doc_id: str
@@ -79,6 +100,15 @@ class _Row:
 
 def _apply(row: _Row, rev: Revision) -> bool:
     """Fold one revision into a row; True when something a puller sees changed."""
+    if not row.revs:  # a doc new to the index: its first revision (the common case of a push)
+        row.leaves = [[rev.rev, rev.deleted]]
+        row.revs = list(dict.fromkeys([rev.rev, *rev.ancestors]))
+        row.winning_rev, row.deleted = rev.rev, rev.deleted
+        if rev.content_hash is not None:
+            row.content_hash = rev.content_hash
+        if rev.access_key is not None:
+            row.access_key = rev.access_key
+        return True
     known = set(row.revs)
     changed = False
     if rev.rev not in known:
@@ -115,7 +145,7 @@ def _write_rows(new_rows: list[_Row], changed_rows: list[_Row]) -> None:
     table = connection.ops.quote_name(IndexedDoc._meta.db_table)
     now = timezone.now()
     jp = _json_placeholder()
-    dumps = json.dumps
+    dumps = _json_text
     with connection.cursor() as cursor:
         if new_rows:
             placeholders = ", ".join([jp if c in ("leaves", "revs") else "%s" for c in _COLUMNS])
@@ -133,18 +163,32 @@ def _write_rows(new_rows: list[_Row], changed_rows: list[_Row]) -> None:
             )
 
 
+_READ_CHUNK = 500  # ids per query: far below every SQLite's parameter limit
+
+
+def _read_rows(cursor, ids: list[str]) -> dict[str, _Row]:
+    table = connection.ops.quote_name(IndexedDoc._meta.db_table)
+    rows: dict[str, _Row] = {}
+    for start in range(0, len(ids), _READ_CHUNK):
+        chunk = ids[start:start + _READ_CHUNK]
+        cursor.execute(
+            f"SELECT doc_id, doc_type, scope, winning_rev, deleted, leaves, revs, content_hash, access_key "
+            f"FROM {table} WHERE doc_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        for doc_id, doc_type, scope, winning_rev, deleted, leaves, revs, content_hash, access_key in cursor.fetchall():
+            rows[doc_id] = _Row(doc_id, doc_type, scope, winning_rev, bool(deleted), _loads(leaves), _loads(revs),
+                                content_hash, access_key)
+    return rows
+
+
 def record(*, revisions: list[Revision]) -> int:
     """Fold revisions the store accepted into the index; returns how many docs changed."""
     if not revisions:
         return 0
     ids = list(dict.fromkeys(r.doc_id for r in revisions))
-    with transaction.atomic():
-        counter = _lock_counter()  # before reading the rows: writers of the same docs queue here
-        existing = {
-            values[0]: _Row(*values)
-            for values in IndexedDoc.objects.filter(doc_id__in=ids).values_list(
-                "doc_id", "doc_type", "scope", "winning_rev", "deleted", "leaves", "revs", "content_hash", "access_key")
-        }
+    counter_table = connection.ops.quote_name(SeqCounter._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        counter = _locked_counter_value(cursor)  # before reading the rows: writers of the same docs queue here
+        existing = _read_rows(cursor, ids)
         new_rows: dict[str, _Row] = {}
         changed: dict[str, _Row] = {}
         for rev in revisions:
@@ -156,8 +200,8 @@ def record(*, revisions: list[Revision]) -> int:
                 changed[rev.doc_id] = row
         if not changed:
             return 0
-        first = counter.value + 1
-        SeqCounter.objects.filter(pk=1).update(value=counter.value + len(changed))
+        first = counter + 1
+        cursor.execute(f"UPDATE {counter_table} SET value = %s WHERE id = 1", [counter + len(changed)])
         for offset, row in enumerate(changed.values()):
             row.seq = first + offset
         _write_rows([row for doc_id, row in new_rows.items() if doc_id in changed],

@@ -258,11 +258,11 @@ def _deletion(doc: dict, access: Access, existing: DocRef | None) -> str | None:
     if existing is not None:
         if existing.doc_type not in FIELD_TYPES:
             return f"{existing.doc_type} 文档由服务器维护，不能删除"
-        if existing.scope not in access.writable:
+        if access.checklist_for_write(existing.scope) is None:
             return "该文档属于未分派给你的检查，不能删除"
         return None
     inspection_id = inspection_of(doc)
-    if not isinstance(inspection_id, str) or inspection_id not in access.writable:
+    if access.checklist_for_write(inspection_id) is None:
         return "不能删除服务器上不存在或不属于你的检查的文档"
     return None
 
@@ -287,7 +287,8 @@ def refusal(*, doc: dict, access: Access, existing: DocRef | None) -> str | None
     if match is None:
         return f"_id: {doc_type} 文档的 _id 应为 {ID_HINTS[doc_type]}，收到 {doc_id!r}"
     inspection_id = doc.get("inspection_id")
-    if not isinstance(inspection_id, str) or inspection_id not in access.writable:
+    checklist_id = access.checklist_for_write(inspection_id)
+    if checklist_id is None:
         return f"inspection_id: 检查 {inspection_id!r} 未分派给你"
     if doc_type == "answer" and match.group(1) != inspection_id:
         return f"_id: 应为 answer:{inspection_id}:{doc.get('item_code')}"
@@ -304,5 +305,5 @@ def refusal(*, doc: dict, access: Access, existing: DocRef | None) -> str | None
     problem = _attachments(doc, doc_type)
     if problem:
         return problem
-    items = checklist_items(access.writable[inspection_id])
+    items = checklist_items(checklist_id)
     return CHECKS[doc_type](doc, items, match)
