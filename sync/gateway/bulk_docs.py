@@ -65,30 +65,52 @@ def store_docs(*, access: Access, docs: list, new_edits: bool, raw: bytes | None
             continue
         accepted.append(position)
 
-    if accepted:
-        if raw is not None and len(accepted) == len(docs):
-            payload = raw
-        else:
-            payload = dumps({"docs": [docs[i] for i in accepted], "new_edits": new_edits})
-        response = call("POST", "_bulk_docs", data=payload)
-        if response.status_code not in (200, 201):
-            store_body = json_of(response)
-            reason = store_body.get("reason") if isinstance(store_body, dict) else None
-            raise GatewayError(400, "bad_request", f"同步存储拒绝了该批文档: {reason}")
-        store_results = json_of(response)
-        if not isinstance(store_results, list):
-            store_results = []
-        record(revisions=_index_revisions(docs, accepted, existing, store_results, new_edits))
-        if new_edits:
-            by_position = dict(zip(accepted, store_results))
-            for position in accepted:
-                results[position] = by_position.get(position)
-        else:
-            errors = {item.get("id"): item for item in store_results if isinstance(item, dict) and item.get("error")}
-            for position in accepted:
-                if ids[position] in errors:
-                    results[position] = errors.pop(ids[position])
+    if not accepted:
+        return [item for item in results if item is not None]
+    if new_edits:
+        # One store call per round of distinct ids (a second doc of one id waits for the first):
+        # answers are then matched to docs by id, never by their order in the store's answer.
+        rounds: list[list[int]] = []
+        seen: dict[str, int] = {}
+        for position in accepted:
+            occurrence = seen.get(ids[position], 0)
+            seen[ids[position]] = occurrence + 1
+            if occurrence == len(rounds):
+                rounds.append([])
+            rounds[occurrence].append(position)
+        for number, positions in enumerate(rounds):
+            whole = raw is not None and len(rounds) == 1 and len(positions) == len(docs)
+            by_id = _by_id(_store_call(raw if whole else dumps({"docs": [docs[i] for i in positions]})))
+            answered = []
+            for position in positions:
+                answer = by_id.get(ids[position]) or {
+                    "id": ids[position], "error": "unknown_error", "reason": "同步存储没有回答该文档"}
+                results[position] = answer
+                answered.append((position, answer))
+            record(revisions=_new_edit_revisions(docs, answered, existing))
+    else:
+        payload = raw if raw is not None and len(accepted) == len(docs) else dumps(
+            {"docs": [docs[i] for i in accepted], "new_edits": False})
+        errors = _by_id(item for item in _store_call(payload) if item.get("error"))
+        record(revisions=_replicated_revisions(docs, [i for i in accepted if ids[i] not in errors], existing))
+        for position in accepted:
+            if ids[position] in errors:
+                results[position] = errors.pop(ids[position])
     return [item for item in results if item is not None]
+
+
+def _store_call(payload: bytes) -> list[dict]:
+    response = call("POST", "_bulk_docs", data=payload)
+    if response.status_code not in (200, 201):
+        store_body = json_of(response)
+        reason = store_body.get("reason") if isinstance(store_body, dict) else None
+        raise GatewayError(400, "bad_request", f"同步存储拒绝了该批文档: {reason}")
+    store_results = json_of(response)
+    return [item for item in store_results if isinstance(item, dict)] if isinstance(store_results, list) else []
+
+
+def _by_id(items) -> dict[str, dict]:
+    return {item["id"]: item for item in items if isinstance(item.get("id"), str)}
 
 
 def _scope_of(doc: dict, row) -> str:
@@ -97,26 +119,28 @@ def _scope_of(doc: dict, row) -> str:
     return inspection_of(doc) or PUBLIC_SCOPE + ":none"
 
 
-def _index_revisions(docs, accepted, existing, store_results, new_edits) -> list[Revision]:
+def _new_edit_revisions(docs, answered, existing) -> list[Revision]:
+    """Index entries for docs the store accepted with new_edits=true (it chose the new rev)."""
     revisions: list[Revision] = []
-    if new_edits:
-        for position, result in zip(accepted, store_results):
-            if not isinstance(result, dict) or not result.get("ok") or not isinstance(result.get("rev"), str):
-                continue
-            doc = docs[position]
-            row = existing.get(doc["_id"])
-            parent = doc.get("_rev")
-            revisions.append(Revision(
-                doc_id=doc["_id"], doc_type=row.doc_type if row else str(doc.get("type", "")),
-                scope=_scope_of(doc, row), rev=result["rev"], ancestors=[parent] if parent else [],
-                deleted=doc.get("_deleted") is True,
-            ))
-        return revisions
-    failed = {item.get("id") for item in store_results if isinstance(item, dict) and item.get("error")}
-    for position in accepted:
-        doc = docs[position]
-        if doc["_id"] in failed:
+    for position, result in answered:
+        if not result.get("ok") or not isinstance(result.get("rev"), str):
             continue
+        doc = docs[position]
+        row = existing.get(doc["_id"])
+        parent = doc.get("_rev")
+        revisions.append(Revision(
+            doc_id=doc["_id"], doc_type=row.doc_type if row else str(doc.get("type", "")),
+            scope=_scope_of(doc, row), rev=result["rev"], ancestors=[parent] if parent else [],
+            deleted=doc.get("_deleted") is True,
+        ))
+    return revisions
+
+
+def _replicated_revisions(docs, stored, existing) -> list[Revision]:
+    """Index entries for docs the store accepted with new_edits=false (their own revs)."""
+    revisions: list[Revision] = []
+    for position in stored:
+        doc = docs[position]
         row = existing.get(doc["_id"])
         chain = revisions_chain(doc)
         if not chain or chain[0] != doc["_rev"]:

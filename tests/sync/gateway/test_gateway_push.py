@@ -195,6 +195,26 @@ def test_new_edits_true_writes_get_server_revisions(field):
     assert row.winning_rev == second[0]["rev"] and [leaf[0] for leaf in row.leaves] == [second[0]["rev"]]
 
 
+def test_new_edits_true_with_one_id_twice_answers_each_doc_in_its_place(field):
+    """The second doc of an id is written after the first, and each answer stands at its doc's
+    position: the first creates, the second (no _rev) conflicts; the index holds the first."""
+    inspector, inspection = field
+    first = answer(inspection, inspector, item_code="cert-2", value=True)
+    other = answer(inspection, inspector, item_code="cert-4", value=False)
+    again = answer(inspection, inspector, item_code="cert-2", value=False)
+    for doc in (first, other, again):
+        doc.pop("_rev")
+        doc.pop("_revisions")
+    result = body_of(SyncClient(inspector).push([first, other, again], new_edits=True))
+    assert [item["id"] for item in result] == [first["_id"], other["_id"], again["_id"]]
+    assert result[0]["ok"] is True and result[1]["ok"] is True
+    assert result[2]["error"] == "conflict"
+    status, stored = store_doc(first["_id"])
+    assert status == 200 and stored["_rev"] == result[0]["rev"] and stored["value"] is True
+    row = IndexedDoc.objects.get(doc_id=first["_id"])
+    assert row.winning_rev == result[0]["rev"] and [leaf[0] for leaf in row.leaves] == [result[0]["rev"]]
+
+
 def test_single_document_put_and_delete(field):
     inspector, inspection = field
     doc = answer(inspection, inspector)
