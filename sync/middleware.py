@@ -2,9 +2,11 @@
 session, CSRF and message middleware run (replication clients carry no cookies or CSRF tokens)."""
 from __future__ import annotations
 
+from django.http import JsonResponse
 from django.utils.module_loading import import_string
 
 GATEWAY_PREFIX = "/sync/field"
+SESSION_PATH = "/_session"
 
 
 class SyncGatewayMiddleware:
@@ -21,4 +23,9 @@ class SyncGatewayMiddleware:
                 except ImportError:
                     return self.get_response(request)
             return self._handler(request, path[len(GATEWAY_PREFIX):].lstrip("/"))
+        if path == SESSION_PATH:
+            # CouchDB's replicator asks the host root for a cookie session first; a JSON 404 tells it
+            # to use Basic auth (anything else there would stop the replication).
+            return JsonResponse({"error": "not_found", "reason": "cookie sessions are not offered: use Basic or Token"},
+                                status=404)
         return self.get_response(request)

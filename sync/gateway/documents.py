@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.http import HttpResponse
 
+from . import multipart
 from .access import Access, all_visible_ids, visible_ids, visible_row
 from .bulk_docs import store_docs
 from .http import GatewayError, bad_request, dumps, json_object_body, json_response, parse_json, read_body
@@ -43,9 +45,31 @@ def _forward_headers(request) -> dict[str, str]:
 def get_doc(request, access: Access, doc_id: str):
     if visible_row(access=access, doc_id=doc_id) is None:
         raise not_found()
+    if "open_revs" in request.GET and "multipart/mixed" in request.META.get("HTTP_ACCEPT", ""):
+        return _open_revs_multipart(request, doc_id)
     response = call(request.method, doc_id, params=store_query(request),
                     headers=_forward_headers(request), stream=True)
     return stream_through(response)
+
+
+def _open_revs_multipart(request, doc_id: str):
+    """open_revs as CouchDB answers its replicator (`Accept: multipart/mixed`): attachment bodies
+    always included (atts_since is ignored: full bodies are always safe), as raw parts."""
+    params = [(key, value) for key, value in request.GET.items()
+              if key not in DROPPED_PARAMS and key not in ("attachments", "atts_since")]
+    params.append(("attachments", "true"))
+    response = call("GET", doc_id, params=params)
+    answer = json_of(response)
+    if response.status_code != 200 or not isinstance(answer, list):
+        error = answer if isinstance(answer, dict) and "error" in answer else {"error": "bad_request", "reason": "open_revs"}
+        return json_response(error, status=response.status_code if response.status_code >= 400 else 400)
+    body, content_type = multipart.mixed_body(answer)
+    if request.method == "HEAD":
+        out = HttpResponse(b"", content_type=content_type)
+    else:
+        out = HttpResponse(body, content_type=content_type)
+    out["Content-Length"] = str(len(body))
+    return out
 
 
 def get_attachment(request, access: Access, doc_id: str, name: str):
@@ -68,7 +92,11 @@ def _single_write_result(results: list[dict], doc_id: str):
 
 
 def put_doc(request, access: Access, doc_id: str):
-    doc = json_object_body(request)
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if multipart.is_multipart(content_type, "related"):  # CouchDB's replicator: a doc with its attachments
+        doc = multipart.parse_related(read_body(request), content_type)
+    else:
+        doc = json_object_body(request)
     doc["_id"] = doc_id
     if request.GET.get("rev"):
         doc["_rev"] = request.GET["rev"]
