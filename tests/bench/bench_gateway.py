@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark: replication through the sync gateway vs. directly against the bare store, A/B in one run.
 
-    .venv/bin/python tests/bench/bench_gateway.py [--docs 2000] [--photos 20] [--rounds 3]
+    .venv/bin/python tests/bench/bench_gateway.py [--docs 2000] [--photos 20] [--rounds 7]
 
 Starts a pouchdb-server (tests/support/syncstore.py) and the Django app under gunicorn gthread with
 deploy/gunicorn_dev.py (as `make run` does), both on free loopback ports, with a throw-away
@@ -225,7 +225,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--photos", type=int, default=20)
     parser.add_argument("--photo-bytes", type=int, default=500_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
@@ -325,6 +325,11 @@ def main() -> None:
         print(f"  pull  bare {med['pull_bare']:.2f}s  gateway {med['pull_gw']:.2f}s  ratio {med['pull_gw'] / med['pull_bare']:.2f}x"
               f"  (bare {counts['pull_bare_docs']} docs, gateway {counts['pull_gw_docs']} docs incl. checklists and"
               f" inspections; {counts['pull_gw_requests']} requests)")
+        push_ratios = [g / b for g, b in zip(results["push_gw"], results["push_bare"])]
+        pull_ratios = [g / b for g, b in zip(results["pull_gw"], results["pull_bare"])]
+        print(f"  per-round ratios (each A/B pair in one round): push median {statistics.median(push_ratios):.2f}x "
+              f"[{' '.join(f'{r:.2f}' for r in push_ratios)}], pull median {statistics.median(pull_ratios):.2f}x "
+              f"[{' '.join(f'{r:.2f}' for r in pull_ratios)}]")
         print(f"  small request (_revs_diff, 1 id): bare {bare_latency * 1000:.2f} ms, gateway {gw_latency * 1000:.2f} ms,"
               f" overhead {(gw_latency - bare_latency) * 1000:.2f} ms per request")
         print_server_times(workdir / "access.log")
