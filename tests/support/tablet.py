@@ -5,6 +5,10 @@
         info = tablet.push(url, auth=("insp1", "secret"))
         assert info["result"]["docs_written"] == 1
 
+Older clients: `Tablet.start(name=…, pouchdb_version=7)` (or 8) runs that PouchDB major instead
+(tests/e2e/node/package.json installs 7, 8 and 9). Without it the tablet runs
+$TABLET_POUCHDB_VERSION if set, else 9; `tablet.pouchdb_version` is the full version it runs.
+
 Every command has a timeout; on a timeout or a dead process, TabletError carries the node
 process's stderr. `close()` kills the process (and its process group).
 
@@ -32,6 +36,10 @@ NODE_DIR = REPO_ROOT / "tests" / "e2e" / "node"
 TABLET_JS = NODE_DIR / "tablet.js"
 
 DEFAULT_TIMEOUT_S = 30.0
+
+# PouchDB majors that tablet.js can load, and the npm package (alias) each one is installed as.
+POUCHDB_PACKAGES = {"9": "pouchdb-node", "8": "pouchdb-node-8", "7": "pouchdb-node-7"}
+DEFAULT_POUCHDB_VERSION = "9"
 
 Auth = tuple[str, str] | Mapping[str, str] | None
 
@@ -65,6 +73,7 @@ class Tablet:
         self.process = process
         self.name = name
         self.timeout = timeout
+        self.pouchdb_version: str | None = None  # e.g. "9.0.0", known once the tablet answered
         self._ids = itertools.count(1)
         self._pending: dict[int, queue.Queue[dict[str, Any]]] = {}
         self._lock = threading.Lock()
@@ -79,12 +88,28 @@ class Tablet:
     # -- lifecycle -------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, *, name: str = "tablet", timeout: float = DEFAULT_TIMEOUT_S) -> Tablet:
-        """Spawn `node tablet.js` and open the in-memory database `name`."""
-        if not (NODE_DIR / "node_modules" / "pouchdb-node").exists():
-            raise TabletError(f"PouchDB is not installed in {NODE_DIR}; run: (cd tests/e2e/node && npm ci)")
+    def start(
+        cls,
+        *,
+        name: str = "tablet",
+        timeout: float = DEFAULT_TIMEOUT_S,
+        pouchdb_version: int | str | None = None,
+    ) -> Tablet:
+        """Spawn `node tablet.js` and open the in-memory database `name`.
+
+        `pouchdb_version`: the PouchDB major to run (7, 8 or 9; "8.0.1" means 8); None means
+        $TABLET_POUCHDB_VERSION, else 9."""
+        wanted = pouchdb_version if pouchdb_version is not None else os.environ.get("TABLET_POUCHDB_VERSION")
+        major = str(wanted or DEFAULT_POUCHDB_VERSION).strip().split(".")[0]
+        if major not in POUCHDB_PACKAGES:
+            raise ValueError(f"unsupported PouchDB version {wanted!r}; one of: {', '.join(sorted(POUCHDB_PACKAGES))}")
+        if not (NODE_DIR / "node_modules" / POUCHDB_PACKAGES[major]).exists():
+            raise TabletError(
+                f"PouchDB {major} ({POUCHDB_PACKAGES[major]}) is not installed in {NODE_DIR}; "
+                "run: (cd tests/e2e/node && npm ci)"
+            )
         process = subprocess.Popen(
-            ["node", str(TABLET_JS)],
+            ["node", str(TABLET_JS), f"--pouchdb={major}"],
             cwd=NODE_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -96,7 +121,10 @@ class Tablet:
         )
         tablet = cls(process=process, name=name, timeout=timeout)
         try:
-            tablet.command("ping", timeout=min(timeout, 20.0))
+            pong = tablet.command("ping", timeout=min(timeout, 20.0))
+            tablet.pouchdb_version = pong["pouchdb"]
+            if tablet.pouchdb_version.split(".")[0] != major:
+                raise TabletError(f"tablet {name}: asked for PouchDB {major}, runs {tablet.pouchdb_version}")
             tablet.command("open", db=name)
         except Exception:
             tablet.close()
@@ -405,4 +433,4 @@ class Tablet:
             time.sleep(0.05)
 
     def __repr__(self) -> str:
-        return f"<Tablet {self.name} pid={self.process.pid}>"
+        return f"<Tablet {self.name} pid={self.process.pid} pouchdb={self.pouchdb_version}>"

@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-// A simulated field tablet: PouchDB 9 with in-memory databases, driven by tests.
+// A simulated field tablet: PouchDB (9 by default; 8 or 7 on request) with in-memory databases,
+// driven by tests.
+//
+// PouchDB version: `node tablet.js --pouchdb=7` or TABLET_POUCHDB_VERSION=7 (the argument wins);
+// 9, 8 and 7 are installed (package.json: "pouchdb-node" is 9, "pouchdb-node-8" and
+// "pouchdb-node-7" are npm aliases, each with its own memory adapter).
 //
 // Protocol: newline-delimited JSON on stdin, one command per line:
 //     {"id": 7, "cmd": "put", "db": "tablet", "doc": {...}}
@@ -14,8 +19,28 @@
 'use strict';
 
 const readline = require('readline');
-const PouchDB = require('pouchdb-node');
-PouchDB.plugin(require('pouchdb-adapter-memory'));
+
+const POUCHDB_PACKAGES = {
+  9: ['pouchdb-node', 'pouchdb-adapter-memory'],
+  8: ['pouchdb-node-8', 'pouchdb-adapter-memory-8'],
+  7: ['pouchdb-node-7', 'pouchdb-adapter-memory-7'],
+};
+
+function requestedPouchdbVersion() {
+  const arg = process.argv.slice(2).find((a) => a.startsWith('--pouchdb='));
+  const wanted = arg ? arg.slice('--pouchdb='.length) : process.env.TABLET_POUCHDB_VERSION;
+  const major = String(wanted || '9').trim().split('.')[0];
+  if (!POUCHDB_PACKAGES[major]) {
+    process.stderr.write(`[tablet] unsupported PouchDB version ${JSON.stringify(wanted)}; `
+      + `one of: ${Object.keys(POUCHDB_PACKAGES).join(', ')}\n`);
+    process.exit(2);
+  }
+  return major;
+}
+
+const [pouchPackage, memoryAdapterPackage] = POUCHDB_PACKAGES[requestedPouchdbVersion()];
+const PouchDB = require(pouchPackage);
+PouchDB.plugin(require(memoryAdapterPackage));
 
 const MemoryPouch = PouchDB.defaults({ adapter: 'memory' });
 
