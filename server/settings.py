@@ -224,3 +224,5 @@ SYNC_PUBLISH_ON_COMMIT = env.bool("SYNC_PUBLISH_ON_COMMIT", default=True)  # pub
 
 # --- Health (sync/health.py) ---
 RECONCILER_LAG_ALERT_S = env.float("RECONCILER_LAG_ALERT_S", default=300.0)  # /healthz 503 beyond it
+# The reconciler checks the store's changes against the gateway's access index this often (sync/gateway/repair.py).
+GATEWAY_INDEX_CHECK_S = env.float("GATEWAY_INDEX_CHECK_S", default=30.0)

@@ -113,3 +113,32 @@ def repair_index(*, since: object = 0, dry_run: bool = False, page: int = PAGE,
         if len(results) < page:
             break
     return report
+
+
+def _checkpoint_name() -> str:
+    from django.conf import settings
+
+    return f"gateway-index:{settings.COUCHDB_DB}"
+
+
+def repair_from_checkpoint() -> RepairReport:
+    """The store's changes since the last call, checked against the index (run every
+    GATEWAY_INDEX_CHECK_S by the reconciler, so the index heals without anyone running a command).
+    The checkpoint is a named row of the reconciler's checkpoint table; the seq stays opaque."""
+    from django.conf import settings
+
+    from sync.reconciler import checkpoint as checkpoints
+    from sync.reconciler.models import Checkpoint
+
+    row, _ = Checkpoint.objects.get_or_create(
+        name=_checkpoint_name(), defaults={"database": settings.COUCHDB_DB, "seq": checkpoints.encode(0)})
+    report = repair_index(since=checkpoints.decode(row.seq))
+    if report.last_seq is not None and checkpoints.encode(report.last_seq) != row.seq:
+        Checkpoint.objects.filter(name=row.name).update(seq=checkpoints.encode(report.last_seq))
+    if report.docs_behind:
+        import logging
+
+        logging.getLogger("sync.gateway").warning(
+            "access index was behind the store for %d docs (e.g. %s): indexed %d revisions",
+            report.docs_behind, ", ".join(report.behind_ids[:3]), report.revisions_added)
+    return report

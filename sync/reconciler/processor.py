@@ -14,6 +14,7 @@ import threading
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
@@ -48,7 +49,8 @@ def tune_connection() -> None:
 
 class Reconciler:
     def __init__(self, *, batch_size: int = 1000, poll_s: float = 2.0, photo_limit: int = 10,
-                 photo_budget_s: float = 2.0, publish_every_s: float = 5.0, retry_every_s: float = 5.0):
+                 photo_budget_s: float = 2.0, publish_every_s: float = 5.0, retry_every_s: float = 5.0,
+                 index_check_every_s: float | None = None):
         self.batch_size = batch_size
         self.poll_s = poll_s
         self.photo_limit = photo_limit
@@ -62,6 +64,9 @@ class Reconciler:
         self.read = 0
         self._started = time.monotonic()
         self._last_publish = 0.0
+        self.index_check_every_s = float(index_check_every_s if index_check_every_s is not None
+                                         else getattr(settings, "GATEWAY_INDEX_CHECK_S", 30.0))
+        self._last_index_check = 0.0
         self._last_retry = 0.0
         self._last_report = time.monotonic()
         self._last_report_folded = 0
@@ -184,6 +189,14 @@ class Reconciler:
                     publish()
                 except Exception:  # noqa: BLE001 - the publisher's failures never stop folding
                     log.exception("publish_all_pending failed")
+        if force or now - self._last_index_check >= self.index_check_every_s:
+            self._last_index_check = now
+            check = _hook("sync.gateway.repair", "repair_from_checkpoint")
+            if check is not None:
+                try:
+                    check()
+                except Exception:  # noqa: BLE001 - never stops folding
+                    log.exception("gateway index check failed")
         resolve = _hook("sync.resolutions", "apply_pending_resolutions")
         if resolve is not None:
             try:

@@ -79,3 +79,21 @@ def test_store_down_is_a_clear_error(settings):
 
     with pytest.raises(CommandError, match="sync store unavailable"):
         call_command("sync_index", stdout=io.StringIO())
+
+
+def test_the_reconciler_heals_the_index_on_its_own_and_keeps_a_checkpoint(field):
+    from sync.reconciler.models import Checkpoint
+    from sync.reconciler.processor import Reconciler
+
+    inspector, _, inspection = field
+    around = answer(inspection, inspector)
+    write_around_the_gateway([around])
+    Reconciler(index_check_every_s=0).run_until_caught_up()
+    assert IndexedDoc.objects.get(doc_id=around["_id"]).scope == str(inspection.pk)
+    assert around["_id"] in {e["id"] for e in SyncClient(inspector).changes()["results"]}
+    first = Checkpoint.objects.get(name__startswith="gateway-index:").seq
+    later = answer(inspection, inspector, item_code="cert-4", value=False)
+    write_around_the_gateway([later])
+    Reconciler(index_check_every_s=0).run_until_caught_up()
+    assert IndexedDoc.objects.filter(doc_id=later["_id"]).exists()
+    assert Checkpoint.objects.get(name__startswith="gateway-index:").seq != first
