@@ -219,6 +219,11 @@ FIELD_ATTACHMENT_READER = env.str("FIELD_ATTACHMENT_READER", default="sync.resol
 
 # --- Sync gateway (sync/gateway/README.md) ---
 SYNC_LONGPOLL_INTERVAL_S = env.float("SYNC_LONGPOLL_INTERVAL_S", default=0.25)  # longpoll/continuous index poll
+# A replicated batch's index rows are written while the store stores it, and committed when it has
+# answered; a store slower than this makes the gateway index afterwards instead; 0 switches the overlap
+# off (sync/gateway/bulk_docs.py).
+SYNC_INDEX_OVERLAP_S = env.float("SYNC_INDEX_OVERLAP_S", default=2.0)
+SYNC_STORE_THREADS = env.int("SYNC_STORE_THREADS", default=16)  # per process, for those store calls
 SYNC_BULK_GET_TIMEOUT_S = env.float("SYNC_BULK_GET_TIMEOUT_S", default=10.0)  # then PouchDB falls back to GETs
 SYNC_PUBLISH_ON_COMMIT = env.bool("SYNC_PUBLISH_ON_COMMIT", default=True)  # publisher hooks on SQL commits
 

@@ -3,8 +3,17 @@
 Each doc is checked alone (validation.refusal); a refused doc comes back as
 {"id", "error": "forbidden", "reason"} and the rest of the batch goes to the store in one request.
 When nothing is refused the original body is forwarded as is (no re-serialisation). The index is
-updated in one transaction from what the store accepted."""
+updated in one transaction from what the store accepted; for replicated docs (new_edits=false) it is
+written while the store works and committed once the store has answered (see
+_store_and_index_replicated)."""
 from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from django.conf import settings
+from django.db import transaction
 
 from .access import Access, known_revisions, rows_for
 from .http import GatewayError, bad_request, dumps, json_object_body, json_response, parse_json, read_body
@@ -80,7 +89,11 @@ def store_docs(*, access: Access, docs: list, new_edits: bool, raw: bytes | None
             rounds[occurrence].append(position)
         for number, positions in enumerate(rounds):
             whole = raw is not None and len(rounds) == 1 and len(positions) == len(docs)
-            by_id = _by_id(_store_call(raw if whole else dumps({"docs": [docs[i] for i in positions]})))
+            try:
+                answer_list = _store_call(raw if whole else dumps({"docs": [docs[i] for i in positions]}))
+            except BatchRefused:
+                answer_list = _store_each([docs[i] for i in positions], new_edits=True)
+            by_id = _by_id(answer_list)
             answered = []
             for position in positions:
                 answer = by_id.get(ids[position]) or {
@@ -91,20 +104,102 @@ def store_docs(*, access: Access, docs: list, new_edits: bool, raw: bytes | None
     else:
         payload = raw if raw is not None and len(accepted) == len(docs) else dumps(
             {"docs": [docs[i] for i in accepted], "new_edits": False})
-        errors = _by_id(item for item in _store_call(payload) if item.get("error"))
-        record(revisions=_replicated_revisions(docs, [i for i in accepted if ids[i] not in errors], existing))
+        errors = _store_and_index_replicated(payload, docs, accepted, ids, existing)
         for position in accepted:
             if ids[position] in errors:
                 results[position] = errors.pop(ids[position])
     return [item for item in results if item is not None]
 
 
+class _IndexAgain(Exception):
+    """The store's answer differs from what was indexed in advance: roll back, index what it stored."""
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _store_pool() -> ThreadPoolExecutor:
+    """Threads that carry _bulk_docs calls to the store while the request thread writes the index
+    (per process, made on first use: after gunicorn forks its workers)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=int(getattr(settings, "SYNC_STORE_THREADS", 16)),
+                                       thread_name_prefix="sync-store")
+        return _pool
+
+
+def _store_and_index_replicated(payload: bytes, docs, accepted, ids, existing) -> dict[str, dict]:
+    """Store a new_edits=false batch and index it; returns the store's per-doc errors by id.
+
+    The revisions are the docs' own, so the index rows can be written while the store works: the
+    store call runs in a pool thread while this thread writes the rows in a transaction, which
+    commits only once the store has answered that it holds every doc (pullers never see a row
+    before its revision is in the store). A store error rolls the rows back with the 503; per-doc
+    errors, or a store slower than SYNC_INDEX_OVERLAP_S, roll back and index afterwards what the
+    store did accept (the slow path is also the plain one: store first, then index). A batch the
+    store refuses as a whole is sent again doc by doc, so that only the docs at fault are refused."""
+    batch = [docs[i] for i in accepted]
+    overlap_s = float(getattr(settings, "SYNC_INDEX_OVERLAP_S", 2.0))
+    if overlap_s > 0:
+        future = _store_pool().submit(_store_call, payload)
+        try:
+            with transaction.atomic():
+                record(revisions=_replicated_revisions(docs, accepted, existing))
+                try:
+                    answer = future.result(timeout=overlap_s)
+                except (FutureTimeout, BatchRefused):
+                    raise _IndexAgain() from None
+                if any(item.get("error") for item in answer):
+                    raise _IndexAgain()
+                return {}
+        except _IndexAgain:
+            pass
+        except BaseException:
+            future.cancel()
+            raise
+        stored = future.result
+    else:  # switched off: store, then index
+        def stored():
+            return _store_call(payload)
+    try:
+        answer = stored()
+    except BatchRefused:
+        answer = _store_each(batch, new_edits=False)
+    errors = _by_id(item for item in answer if item.get("error"))
+    record(revisions=_replicated_revisions(docs, [i for i in accepted if ids[i] not in errors], existing))
+    return errors
+
+
+class BatchRefused(GatewayError):
+    """The store refused a whole _bulk_docs (4xx), as CouchDB and pouchdb-server do for, e.g., an
+    attachment stub whose body they do not hold."""
+
+    def __init__(self, store_error: str, store_reason: str):
+        super().__init__(400, "bad_request", f"同步存储拒绝了该批文档: {store_reason}")
+        self.store_error = store_error
+        self.store_reason = store_reason
+
+
+def _store_each(batch: list[dict], *, new_edits: bool) -> list[dict]:
+    """Send a refused batch doc by doc, so that only the docs at fault are refused (the rare path)."""
+    answers: list[dict] = []
+    for doc in batch:
+        try:
+            answers.extend(_store_call(dumps({"docs": [doc], "new_edits": new_edits})))
+        except BatchRefused as exc:
+            answers.append({"id": doc["_id"], "error": exc.store_error, "reason": exc.store_reason})
+    return answers
+
+
 def _store_call(payload: bytes) -> list[dict]:
     response = call("POST", "_bulk_docs", data=payload)
     if response.status_code not in (200, 201):
         store_body = json_of(response)
-        reason = store_body.get("reason") if isinstance(store_body, dict) else None
-        raise GatewayError(400, "bad_request", f"同步存储拒绝了该批文档: {reason}")
+        store_body = store_body if isinstance(store_body, dict) else {}
+        raise BatchRefused(str(store_body.get("error") or "bad_request"),
+                           str(store_body.get("reason") or f"HTTP {response.status_code}"))
     store_results = json_of(response)
     return [item for item in store_results if isinstance(item, dict)] if isinstance(store_results, list) else []
 

@@ -4,13 +4,13 @@ sequences become visible in commit order and a reader never skips one committed 
 from __future__ import annotations
 
 import re
-
-import orjson
 from dataclasses import dataclass, field
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .access import ids_condition, ids_params
 from .models import IndexedDoc, SeqCounter
 
 REV_RE_FULL = re.compile(r"[1-9][0-9]{0,8}-[0-9a-zA-Z]{1,64}")
@@ -173,7 +173,7 @@ def _read_rows(cursor, ids: list[str]) -> dict[str, _Row]:
         chunk = ids[start:start + _READ_CHUNK]
         cursor.execute(
             f"SELECT doc_id, doc_type, scope, winning_rev, deleted, leaves, revs, content_hash, access_key "
-            f"FROM {table} WHERE doc_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            f"FROM {table} WHERE {ids_condition('doc_id', len(chunk))}", ids_params(chunk))
         for doc_id, doc_type, scope, winning_rev, deleted, leaves, revs, content_hash, access_key in cursor.fetchall():
             rows[doc_id] = _Row(doc_id, doc_type, scope, winning_rev, bool(deleted), _loads(leaves), _loads(revs),
                                 content_hash, access_key)
@@ -186,7 +186,9 @@ def record(*, revisions: list[Revision]) -> int:
         return 0
     ids = list(dict.fromkeys(r.doc_id for r in revisions))
     counter_table = connection.ops.quote_name(SeqCounter._meta.db_table)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint inside a caller's transaction (bulk_docs writes the index in one while the store
+    # works): a failure here fails that transaction anyway.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         counter = _locked_counter_value(cursor)  # before reading the rows: writers of the same docs queue here
         existing = _read_rows(cursor, ids)
         new_rows: dict[str, _Row] = {}

@@ -257,3 +257,29 @@ def test_store_down_answers_503_and_records_nothing(field, settings):
         assert SyncClient(inspector).get("").status_code == 503
     finally:
         settings.COUCHDB_URL = working
+
+
+@pytest.mark.parametrize("overlap_s", [2.0, 0.0])
+def test_a_doc_the_store_refuses_is_answered_and_left_out_of_the_index(field, settings, overlap_s):
+    """The index rows of a replicated batch are written while the store works (or after it, with the
+    overlap off); a doc the store refuses (here: an attachment stub it has no body for) is answered
+    with the store's error and never indexed, and the rest of the batch is."""
+    settings.SYNC_INDEX_OVERLAP_S = overlap_s
+    inspector, inspection = field
+    good = answer(inspection, inspector)
+    stub_only = photo(inspection, inspector)
+    stub_only["_attachments"]["image"] = {"content_type": "image/jpeg", "stub": True, "length": 10,
+                                          "digest": "md5-AAAAAAAAAAAAAAAAAAAAAA=="}
+    result = body_of(SyncClient(inspector).push([good, stub_only]))
+    assert [item["id"] for item in result] == [stub_only["_id"]] and result[0].get("error")
+    assert IndexedDoc.objects.filter(doc_id=good["_id"]).exists()
+    assert not IndexedDoc.objects.filter(doc_id=stub_only["_id"]).exists()
+    assert store_doc(good["_id"])[0] == 200 and store_doc(stub_only["_id"])[0] == 404
+
+
+def test_a_store_slower_than_the_overlap_still_gets_its_batch_indexed(field, settings):
+    settings.SYNC_INDEX_OVERLAP_S = 0.000001  # the store always answers later than this
+    inspector, inspection = field
+    docs = [answer(inspection, inspector), answer(inspection, inspector, item_code="cert-4", value=False)]
+    assert body_of(SyncClient(inspector).push(docs)) == []
+    assert IndexedDoc.objects.filter(doc_id__in=[d["_id"] for d in docs]).count() == 2
