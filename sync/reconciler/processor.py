@@ -37,6 +37,17 @@ def _hook(module_name: str, function_name: str):
     return getattr(module, function_name, None)
 
 
+def _run_hook(module_name: str, function_name: str) -> None:
+    """Run one periodic job; its failures are logged and never stop folding."""
+    hook = _hook(module_name, function_name)
+    if hook is None:
+        return
+    try:
+        hook()
+    except Exception:  # noqa: BLE001
+        log.exception("%s.%s failed", module_name, function_name)
+
+
 def tune_connection() -> None:
     """A larger page cache for the reconciler's SQLite connection: folding inserts into indexes keyed by
     random doc ids, and SQLite's default 2 MB cache makes the cost per doc grow with the table."""
@@ -180,29 +191,16 @@ class Reconciler:
                                       budget_s=self.photo_budget_s)
 
     def run_hooks(self, *, force: bool = False) -> None:
+        """The periodic jobs that share the reconciler's process: publishing server docs, checking
+        the gateway's access index against the store, applying conflict resolutions."""
         now = time.monotonic()
         if force or now - self._last_publish >= self.publish_every_s:
             self._last_publish = now
-            publish = _hook("sync.publisher", "publish_all_pending")
-            if publish is not None:
-                try:
-                    publish()
-                except Exception:  # noqa: BLE001 - the publisher's failures never stop folding
-                    log.exception("publish_all_pending failed")
+            _run_hook("sync.publisher", "publish_all_pending")
         if force or now - self._last_index_check >= self.index_check_every_s:
             self._last_index_check = now
-            check = _hook("sync.gateway.repair", "repair_from_checkpoint")
-            if check is not None:
-                try:
-                    check()
-                except Exception:  # noqa: BLE001 - never stops folding
-                    log.exception("gateway index check failed")
-        resolve = _hook("sync.resolutions", "apply_pending_resolutions")
-        if resolve is not None:
-            try:
-                resolve()
-            except Exception:  # noqa: BLE001
-                log.exception("apply_pending_resolutions failed")
+            _run_hook("sync.gateway.repair", "repair_from_checkpoint")
+        _run_hook("sync.resolutions", "apply_pending_resolutions")
 
     def report(self, *, force: bool = False) -> None:
         now = time.monotonic()
