@@ -119,13 +119,18 @@ def _write(items: list[tuple[dict, str, str | None]]) -> int:
         pending.append((out, scope, access_key, digest))
     if not pending:
         return 0
+    # One entry per id (the last wins): the store's answers are matched to docs by id, never by
+    # their order in its answer, which pouchdb-server does not keep.
+    pending = list({doc["_id"]: (doc, scope, access_key, digest) for doc, scope, access_key, digest in pending}.values())
     response = call("POST", "_bulk_docs", json_body={"docs": [doc for doc, _, _, _ in pending]})
     results = json_of(response)
     if not isinstance(results, list) or len(results) != len(pending):
         raise PublishError(f"unexpected _bulk_docs answer: HTTP {response.status_code}")
+    by_id = {result.get("id"): result for result in results if isinstance(result, dict)}
     revisions: list[index.Revision] = []
     rescope: list[str] = []
-    for (doc, scope, access_key, digest), result in zip(pending, results):
+    for doc, scope, access_key, digest in pending:
+        result = by_id.get(doc["_id"], {"error": "unknown_error", "reason": "no answer for this doc"})
         if result.get("error") == "conflict":  # the index is behind the store: take the store's rev
             parent = _current_store_rev(doc["_id"])
             retry = dict(doc)

@@ -141,7 +141,7 @@ def test_isolation_between_inspectors_counties_and_read_only_supervisors(world, 
     edited["value"] = False
     sup_tablet.put(edited)
     pushed = sup_tablet.push(gateway, auth=auth(county))
-    assert pushed["result"]["docs_written"] == 0 and pushed["result"]["doc_write_failures"] == 1
+    assert pushed["result"]["docs_written"] == 0 and pushed["result"]["doc_write_failures"] == 1, pushed
     assert store_get(mine["_id"])["value"] is True
 
 
