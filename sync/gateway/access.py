@@ -1,6 +1,7 @@
 """Reads of the access index: what a user may see and write, and which documents and changes that
-covers. One query for the user's inspections per request; pulls touch only the rows of the scopes
-the user may see (index on (scope, seq))."""
+covers. Who may see and write what is read per request, only as far as the request needs (see
+Access); pulls touch only the rows of the scopes the user may see (index on (scope, seq)); reads by
+doc id are plain SQL (the push hot path)."""
 from __future__ import annotations
 
 import uuid

@@ -11,6 +11,7 @@ is already visible to the access read that follows."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from django.conf import settings
@@ -141,27 +142,59 @@ def changes(request, access: Access):
     return response
 
 
+_stopping = threading.Event()
+_waiters = 0
+_waiters_lock = threading.Lock()
+
+
+def end_waiting_feeds(*, timeout_s: float = 5.0) -> bool:
+    """Make every longpoll and continuous feed waiting in this process answer now (as on its
+    timeout: the last seq, no results) and wait until they have; True when none is left. For a
+    graceful stop, and for tests, whose live-server threads would otherwise outlive the test."""
+    _stopping.set()
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with _waiters_lock:
+                if _waiters == 0:
+                    return True
+            time.sleep(0.01)
+        return False
+    finally:
+        _stopping.clear()
+
+
 def _wait_steps(heartbeat_ms: int | None, timeout_ms: int):
-    """Yields "beat" when a heartbeat is due, "poll" on each poll tick, until the timeout."""
-    start = time.monotonic()
-    deadline = start + timeout_ms / 1000
-    beat_every = heartbeat_ms / 1000 if heartbeat_ms else None
-    next_beat = start + beat_every if beat_every else None
-    interval = _poll_interval()
-    while True:
-        now = time.monotonic()
-        if now >= deadline:
-            return
-        wake = min(deadline, now + interval)
-        if next_beat is not None:
-            wake = min(wake, next_beat)
-        time.sleep(max(0.0, wake - now))
-        now = time.monotonic()
-        if next_beat is not None and now >= next_beat:
-            next_beat = now + beat_every
-            yield "beat"
-        else:
-            yield "poll"
+    """Yields "beat" when a heartbeat is due, "poll" on each poll tick, until the timeout (or
+    end_waiting_feeds())."""
+    global _waiters
+    with _waiters_lock:
+        _waiters += 1
+    try:
+        start = time.monotonic()
+        deadline = start + timeout_ms / 1000
+        beat_every = heartbeat_ms / 1000 if heartbeat_ms else None
+        next_beat = start + beat_every if beat_every else None
+        interval = _poll_interval()
+        while not _stopping.is_set():
+            now = time.monotonic()
+            if now >= deadline:
+                return
+            wake = min(deadline, now + interval)
+            if next_beat is not None:
+                wake = min(wake, next_beat)
+            time.sleep(max(0.0, wake - now))
+            if _stopping.is_set():
+                return
+            now = time.monotonic()
+            if next_beat is not None and now >= next_beat:
+                next_beat = now + beat_every
+                yield "beat"
+            else:
+                yield "poll"
+    finally:
+        with _waiters_lock:
+            _waiters -= 1
 
 
 def _longpoll(access, since, upto, limit, doc_ids, heartbeat_ms, timeout_ms, page):

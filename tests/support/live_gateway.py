@@ -11,6 +11,7 @@ Registered for the whole suite through `pytest_plugins` in tests/conftest.py.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -47,9 +48,14 @@ def one_gateway_request_at_a_time(monkeypatch):
 
 
 @pytest.fixture
-def gateway(live_server, sync_store, one_request_per_connection, one_gateway_request_at_a_time) -> str:
+def gateway(live_server, sync_store, one_request_per_connection, one_gateway_request_at_a_time) -> Iterator[str]:
     """The URL of /sync/field/ on the live server, backed by the test's sync store."""
     from server.accounts import jurisdictions
 
     jurisdictions.invalidate_cache()
-    return f"{live_server.url}/sync/field"
+    yield f"{live_server.url}/sync/field"
+    # A tablet closed at the end of a test leaves its longpoll waiting in a live-server thread, which
+    # shares the test database connection: end it before the next test's set-up writes.
+    from sync.gateway.changes import end_waiting_feeds
+
+    assert end_waiting_feeds(), "a longpoll of this test did not end"

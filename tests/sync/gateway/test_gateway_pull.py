@@ -211,3 +211,30 @@ def test_many_scopes_are_queried_in_chunks(world, monkeypatch):
     assert chunked == whole
     page = SyncClient(city).changes(limit=4)
     assert [e["seq"] for e in page["results"]] == [e["seq"] for e in whole["results"][:4]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_waiting_feeds_end_on_request(gateway, settings):
+    """end_waiting_feeds() answers every waiting longpoll at once (graceful stop; the e2e harness
+    uses it so that no longpoll outlives its test)."""
+    import threading
+
+    import requests
+
+    from sync.gateway.changes import end_waiting_feeds
+
+    settings.SYNC_LONGPOLL_INTERVAL_S = 0.05
+    inspector = factories.user(Role.INSPECTOR)
+    answers: list = []
+
+    def wait():
+        answers.append(requests.get(f"{gateway}/_changes?feed=longpoll&since=now&timeout=60000",
+                                    auth=(inspector.username, factories.PASSWORD), timeout=30).json())
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    time.sleep(0.5)
+    start = time.monotonic()
+    assert end_waiting_feeds()
+    thread.join(5)
+    assert time.monotonic() - start < 2 and answers and answers[0]["results"] == []
