@@ -149,8 +149,8 @@ _waiters_lock = threading.Lock()
 
 def end_waiting_feeds(*, timeout_s: float = 5.0) -> bool:
     """Make every longpoll and continuous feed waiting in this process answer now (as on its
-    timeout: the last seq, no results) and wait until they have; True when none is left. For a
-    graceful stop, and for tests, whose live-server threads would otherwise outlive the test."""
+    timeout: the last seq, no results) and wait until they have; True when none is left. Used by
+    the tests, whose live-server threads would otherwise outlive the test; usable for a graceful stop."""
     _stopping.set()
     try:
         deadline = time.monotonic() + timeout_s
