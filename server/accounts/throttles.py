@@ -1,3 +1,5 @@
+import hashlib
+
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -11,4 +13,6 @@ class LoginThrottle(SimpleRateThrottle):
         username = ""
         if isinstance(getattr(request, "data", None), dict):
             username = str(request.data.get("username", ""))[:150].lower()
-        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}|{username}"}
+        # Hashed: a username may hold any character (spaces, NUL), which cache keys must not.
+        digest = hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}|{digest}"}

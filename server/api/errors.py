@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import exception_handler as drf_exception_handler, set_rollback
 
 
 class FieldError(exceptions.ValidationError):
@@ -63,6 +64,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DataError):
+        # A value the database cannot hold (e.g. a NUL character in a JSON string on PostgreSQL):
+        # the request's fault, not the server's.
+        set_rollback()
+        return Response({"detail": "请求中有数据库无法保存的值（如 NUL 字符）(a value the database cannot hold)"},
+                        status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

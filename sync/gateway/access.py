@@ -167,10 +167,16 @@ class DocRef:
 _ID_CHUNK = 500  # ids per plain query: far below every SQLite's parameter limit
 
 
+def storable_ids(doc_ids) -> list[str]:
+    """The ids that can be in the index, once each: an id with a NUL character cannot (the gateway
+    refuses such docs, and PostgreSQL cannot even compare with one), so it is never looked up."""
+    return [doc_id for doc_id in dict.fromkeys(doc_ids) if isinstance(doc_id, str) and "\x00" not in doc_id]
+
+
 def _by_ids(columns: str, doc_ids) -> list[tuple]:
     """Plain-query read of index rows by doc id (the push hot path: no ORM query building)."""
     table = connection.ops.quote_name(IndexedDoc._meta.db_table)
-    ids = list(dict.fromkeys(doc_ids))
+    ids = storable_ids(doc_ids)
     found: list[tuple] = []
     with connection.cursor() as cursor:
         for start in range(0, len(ids), _ID_CHUNK):
@@ -208,13 +214,16 @@ def known_revisions(*, doc_ids: list[str]) -> dict[str, set[str]]:
 
 
 def visible_ids(*, access: Access, doc_ids: list[str]) -> set[str]:
+    doc_ids = storable_ids(doc_ids)
     if not doc_ids:
         return set()
-    rows = IndexedDoc.objects.filter(doc_id__in=set(doc_ids)).values_list("doc_id", "scope")
+    rows = IndexedDoc.objects.filter(doc_id__in=doc_ids).values_list("doc_id", "scope")
     return {doc_id for doc_id, scope in rows if access.may_read_scope(scope)}
 
 
 def visible_row(*, access: Access, doc_id: str) -> IndexedDoc | None:
+    if not storable_ids([doc_id]):
+        return None
     row = IndexedDoc.objects.filter(doc_id=doc_id).first()
     if row is None or not access.may_read_scope(row.scope):
         return None
@@ -227,7 +236,7 @@ def changes_since(*, access: Access, since: int, upto: int, limit: int | None, d
     for qs in _scoped_querysets(access):
         qs = qs.filter(seq__gt=since, seq__lte=upto)
         if doc_ids is not None:
-            qs = qs.filter(doc_id__in=doc_ids)
+            qs = qs.filter(doc_id__in=storable_ids(doc_ids))
         qs = qs.order_by("seq").values_list("seq", "doc_id", "winning_rev", "deleted", "leaves")
         found.extend(qs[:limit] if limit is not None else qs)
     found.sort(key=lambda row: row[0])
@@ -238,7 +247,7 @@ def any_change_since(*, access: Access, since: int, upto: int, doc_ids: set[str]
     for qs in _scoped_querysets(access):
         qs = qs.filter(seq__gt=since, seq__lte=upto)
         if doc_ids is not None:
-            qs = qs.filter(doc_id__in=doc_ids)
+            qs = qs.filter(doc_id__in=storable_ids(doc_ids))
         if qs.exists():
             return True
     return False

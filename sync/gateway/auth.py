@@ -116,7 +116,7 @@ def _basic(encoded: str) -> Principal:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise unauthorized("Authorization: Basic 凭据格式错误 (malformed Basic credentials)") from None
     username, sep, password = decoded.partition(":")
-    if not sep or not username:
+    if not sep or not username or "\x00" in username:
         raise unauthorized("Authorization: Basic 凭据格式错误 (malformed Basic credentials)")
     values = _user_values(User._meta.get_field("username").column, username)
     if values is None or not values[3] or not check_password(password, values[2]):
@@ -126,6 +126,8 @@ def _basic(encoded: str) -> Principal:
 
 
 def _token(key: str) -> Principal:
+    if "\x00" in key or len(key) > 64:
+        raise unauthorized("令牌无效 (invalid token)")
     values = Token.objects.filter(key=key).values_list(*(f"user__{f}" for f in _FIELDS)).first()
     if values is None or not values[3]:
         raise unauthorized("令牌无效 (invalid token)")

@@ -53,6 +53,9 @@ def store_docs(*, access: Access, docs: list, new_edits: bool, raw: bytes | None
     if not access.read_only:  # which of the named inspections are the user's: one query
         access.prefetch_writable([inspection_of(doc) for doc in docs if isinstance(doc, dict)]
                                  + [row.scope for row in existing.values()])
+    # PostgreSQL cannot hold a NUL character in text or JSON, so the dossier could never take such a
+    # doc: look for one only when the body may hold one at all.
+    may_hold_nul = raw is None or b"\\u0000" in raw or b"\x00" in raw
     accepted: list[int] = []
     for position, (doc, doc_id) in enumerate(zip(docs, ids)):
         if not isinstance(doc, dict):
@@ -60,6 +63,12 @@ def store_docs(*, access: Access, docs: list, new_edits: bool, raw: bytes | None
             continue
         if doc_id is None:
             results[position] = {"id": doc.get("_id"), "error": "forbidden", "reason": "_id: 必填字符串 (required)"}
+            continue
+        if "\x00" in doc_id:
+            results[position] = {"id": doc_id, "error": "forbidden", "reason": "_id: 不得包含 NUL 字符"}
+            continue
+        if may_hold_nul and (where := _nul_in(doc)) is not None:
+            results[position] = {"id": doc_id, "error": "forbidden", "reason": f"{where}: 不得包含 NUL 字符 (\\u0000)"}
             continue
         rev = doc.get("_rev")
         if rev is not None and (not isinstance(rev, str) or not REV_RE_FULL.fullmatch(rev)):
@@ -180,6 +189,26 @@ class BatchRefused(GatewayError):
         super().__init__(400, "bad_request", f"同步存储拒绝了该批文档: {store_reason}")
         self.store_error = store_error
         self.store_reason = store_reason
+
+
+def _nul_in(value, path: str = "") -> str | None:
+    """The dotted path of the first string (or key) holding a NUL character, else None."""
+    if isinstance(value, str):
+        return (path or "value") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return where
+            found = _nul_in(item, where)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_in(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _store_each(batch: list[dict], *, new_edits: bool) -> list[dict]:

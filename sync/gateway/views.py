@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import HttpResponse
 
 from . import bulk_docs, changes, documents, local_docs
@@ -63,6 +63,8 @@ ENDPOINTS = {
 def _local(request, user, local_id: str):
     if not local_id:
         raise GatewayError(400, "bad_request", "_local 文档需要 id")
+    if "\x00" in local_id:
+        raise GatewayError(400, "bad_request", "_local id: 不得包含 NUL 字符")
     if request.method in ("GET", "HEAD"):
         return local_docs.get_local(request, user, local_id)
     if request.method == "PUT":
@@ -110,6 +112,10 @@ def handle(request, subpath: str) -> HttpResponse:
         response = _dispatch(request, user, subpath)
     except GatewayError as exc:
         response = error_response(exc)
+    except DataError as exc:  # a value the database cannot hold or compare: the request's fault
+        log.info("sync gateway refused a value on %s %s: %s", request.method, request.path, exc)
+        response = json_response({"error": "bad_request", "reason": "请求中有数据库无法保存的值 (a value the database cannot hold)"},
+                                 status=400)
     except DatabaseError as exc:  # e.g. a locked SQLite database under load: try again later
         log.warning("sync gateway database error on %s %s: %s", request.method, request.path, exc)
         response = json_response({"error": "service_unavailable", "reason": "数据库繁忙，请稍后重试"}, status=503,

@@ -116,3 +116,44 @@ def test_local_docs_are_per_user_with_revisions(inspector):
     assert mine.delete("_local/rep1").status_code == 200
     assert mine.get("_local/rep1").status_code == 404
     assert mine.put("_local/big", {"x": "y" * 300_000}).status_code == 413
+
+
+def test_nul_characters_in_ids_and_credentials_are_client_errors_never_5xx(sync_store):
+    """PostgreSQL cannot hold or even compare a string with a NUL character: such ids are refused
+    or simply not found, and such credentials are a 401 (this used to answer 503 on PostgreSQL)."""
+    import base64
+
+    from tests.sync.gateway.conftest import SyncClient, answer
+
+    user = factories.user(Role.INSPECTOR)
+    inspection = factories.inspection(inspectors=[user])
+    client = SyncClient(user)
+    bad = answer(inspection, user)
+    bad["_id"] = "answer:\x00x"
+    good = answer(inspection, user, item_code="cert-4", value=False)
+    pushed = client.post("_bulk_docs", {"docs": [bad, good], "new_edits": False})
+    assert pushed.status_code == 201
+    assert [(r["id"], r["error"]) for r in body_of(pushed)] == [(bad["_id"], "forbidden")]
+    assert "NUL" in body_of(pushed)[0]["reason"]
+    diff = client.post("_revs_diff", {"a\x00b": ["1-abc"], good["_id"]: [good["_rev"]]})
+    assert diff.status_code == 200 and body_of(diff) == {"a\x00b": {"missing": ["1-abc"]}}
+    got = client.post("_bulk_get", {"docs": [{"id": "a\x00b", "rev": "1-abc"}]})
+    assert got.status_code == 200 and body_of(got)["results"][0]["docs"][0]["error"]["error"] == "not_found"
+    assert client.get("a%00b").status_code == 400  # refused before the gateway (server.api.nul_guard)
+    assert client.post("_changes?filter=_doc_ids", {"doc_ids": ["a\x00b"]}).status_code == 200
+    assert client.put("_local/a%00b", {"x": 1}).status_code == 400
+    for header in ("Basic " + base64.b64encode(b"ab\x00c:pw").decode(), "Token ab\x00c"):
+        assert SyncClient().client.get("/sync/field/", HTTP_AUTHORIZATION=header).status_code == 401
+
+
+def test_a_doc_holding_a_nul_character_is_refused_alone_naming_where(sync_store):
+    """The dossier (PostgreSQL JSON) could never take it, so the gateway does not store it."""
+    from tests.sync.gateway.conftest import SyncClient, answer
+
+    user = factories.user(Role.INSPECTOR)
+    inspection = factories.inspection(inspectors=[user])
+    bad = answer(inspection, user, note="line\x00break")
+    good = answer(inspection, user, item_code="cert-4", value=False)
+    result = body_of(SyncClient(user).push([bad, good]))
+    assert [(r["id"], r["error"]) for r in result] == [(bad["_id"], "forbidden")]
+    assert result[0]["reason"].startswith("note:")
