@@ -7,13 +7,14 @@ from __future__ import annotations
 from django.http import JsonResponse
 
 SYNC_PREFIX = "/sync/field"
+_UTF8 = {"ensure_ascii": False}
 
 
 def _refused(request, field: str) -> JsonResponse:
     reason = f"{field}: 不得包含 NUL 字符 (NUL characters are not accepted)"
     if request.path_info == SYNC_PREFIX or request.path_info.startswith(SYNC_PREFIX + "/"):
-        return JsonResponse({"error": "bad_request", "reason": reason}, status=400)
-    return JsonResponse({"detail": reason, "field": field, field: [reason]}, status=400)
+        return JsonResponse({"error": "bad_request", "reason": reason}, status=400, json_dumps_params=_UTF8)
+    return JsonResponse({"detail": reason, "field": field, field: [reason]}, status=400, json_dumps_params=_UTF8)
 
 
 class RejectNulMiddleware:
