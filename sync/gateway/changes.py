@@ -18,7 +18,7 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 
 from .access import Access, any_change_since, changes_since, current_seq
-from .http import bad_request, dumps, json_response, parse_json, query_bool, query_int, read_body
+from .http import bad_request, dumps, json_response, optional_object_body, query_bool, query_int
 from .upstream import call, json_of
 
 MAX_TIMEOUT_MS = 60_000
@@ -90,12 +90,7 @@ def _add_docs(entries: list[dict], conflicts: bool) -> None:
 
 
 def changes(request, access: Access):
-    body = None
-    if request.method == "POST":
-        raw = read_body(request)
-        body = parse_json(raw) if raw.strip() else {}
-        if not isinstance(body, dict):
-            raise bad_request("request body: 必须是 JSON 对象")
+    body = optional_object_body(request) if request.method == "POST" else None
     feed = request.GET.get("feed", "normal") or "normal"
     if feed not in ("normal", "longpoll", "continuous"):
         raise bad_request(f"feed: 只支持 normal | longpoll | continuous，收到 {feed!r}")
@@ -197,16 +192,26 @@ def _wait_steps(heartbeat_ms: int | None, timeout_ms: int):
             _waiters -= 1
 
 
-def _longpoll(access, since, upto, limit, doc_ids, heartbeat_ms, timeout_ms, page):
-    checked = upto
+def _counter_moves(access, checked, heartbeat_ms, timeout_ms):
+    """While a feed waits: None for each heartbeat due, and (top, access) each time the sequence
+    counter moves past what was checked, with who may see what read again after the counter."""
     for step in _wait_steps(heartbeat_ms, timeout_ms):
         if step == "beat":
-            yield b"\n"
+            yield None
             continue
         top = current_seq()
-        if top == checked:
+        if top != checked:
+            checked = top
+            yield top, access.refreshed()
+
+
+def _longpoll(access, since, upto, limit, doc_ids, heartbeat_ms, timeout_ms, page):
+    checked = upto
+    for moved in _counter_moves(access, upto, heartbeat_ms, timeout_ms):
+        if moved is None:
+            yield b"\n"
             continue
-        access = access.refreshed()
+        top, access = moved
         if any_change_since(access=access, since=checked, upto=top, doc_ids=doc_ids):
             rows = changes_since(access=access, since=since, upto=top, limit=limit, doc_ids=doc_ids)
             yield dumps(page(rows, top)) + b"\n"
@@ -230,23 +235,18 @@ def _continuous(access, since, upto, rows, limit, doc_ids, all_docs, include_doc
             last = entry["seq"]
             yield dumps(entry) + b"\n"
 
-    found = rows
-    yield from emit(found)
+    yield from emit(rows)
     if limit is not None and sent >= limit:
         yield dumps({"last_seq": last}) + b"\n"
         return
     last = max(last, checked)
-    for step in _wait_steps(heartbeat_ms, timeout_ms):
-        if step == "beat":
+    for moved in _counter_moves(access, upto, heartbeat_ms, timeout_ms):
+        if moved is None:
             yield b"\n"
             continue
-        top = current_seq()
-        if top == checked:
-            continue
-        access = access.refreshed()
+        top, access = moved
         remaining = None if limit is None else limit - sent
-        found = changes_since(access=access, since=checked, upto=top, limit=remaining, doc_ids=doc_ids)
-        yield from emit(found)
+        yield from emit(changes_since(access=access, since=checked, upto=top, limit=remaining, doc_ids=doc_ids))
         if limit is not None and sent >= limit:
             break
         checked = top

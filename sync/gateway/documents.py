@@ -14,7 +14,9 @@ from django.http import HttpResponse
 from . import multipart
 from .access import Access, all_visible_ids, visible_ids, visible_row
 from .bulk_docs import store_docs
-from .http import GatewayError, bad_request, dumps, json_object_body, json_response, parse_json, read_body
+from .http import (
+    GatewayError, bad_request, dumps, json_object_body, json_response, optional_object_body, parse_json, read_body,
+)
 from .upstream import call, json_of, stream_through
 
 
@@ -156,11 +158,7 @@ def bulk_get(request, access: Access):
 def all_docs(request, access: Access):
     keys = None
     if request.method == "POST":
-        raw = read_body(request)
-        body = parse_json(raw) if raw.strip() else {}
-        if not isinstance(body, dict):
-            raise bad_request("request body: 必须是 JSON 对象")
-        keys = body.get("keys")
+        keys = optional_object_body(request).get("keys")
     elif "keys" in request.GET:
         try:
             keys = json.loads(request.GET["keys"])

@@ -89,6 +89,15 @@ def parse_json(raw: bytes, *, what: str = "request body") -> Any:
         raise bad_request(f"{what}: 不是有效的 JSON ({exc})") from None
 
 
+def optional_object_body(request) -> dict:
+    """A POST's JSON object body, where an empty body means {} (_changes, _all_docs)."""
+    raw = read_body(request)
+    body = parse_json(raw) if raw.strip() else {}
+    if not isinstance(body, dict):
+        raise bad_request("request body: 必须是 JSON 对象")
+    return body
+
+
 def json_object_body(request) -> dict:
     data = parse_json(read_body(request))
     if not isinstance(data, dict):

@@ -60,18 +60,20 @@ ENDPOINTS = {
 }
 
 
+def _by_method(request, handlers: dict, *args):
+    """Call the handler of the request's method (HEAD is answered like GET: every handler set has
+    a GET), else 405."""
+    handler = handlers.get("GET" if request.method == "HEAD" else request.method)
+    if handler is None:
+        raise _method_not_allowed(",".join(["GET", "HEAD", *(m for m in handlers if m != "GET")]))
+    return handler(request, *args)
+
+
 def _local(request, user, local_id: str):
     if not local_id:
         raise GatewayError(400, "bad_request", "_local 文档需要 id")
-    if "\x00" in local_id:
-        raise GatewayError(400, "bad_request", "_local id: 不得包含 NUL 字符")
-    if request.method in ("GET", "HEAD"):
-        return local_docs.get_local(request, user, local_id)
-    if request.method == "PUT":
-        return local_docs.put_local(request, user, local_id)
-    if request.method == "DELETE":
-        return local_docs.delete_local(request, user, local_id)
-    raise _method_not_allowed("GET,HEAD,PUT,DELETE")
+    return _by_method(request, {"GET": local_docs.get_local, "PUT": local_docs.put_local,
+                                "DELETE": local_docs.delete_local}, user, local_id)
 
 
 def _dispatch(request, user, subpath: str):
@@ -92,16 +94,9 @@ def _dispatch(request, user, subpath: str):
         raise GatewayError(400, "illegal_docid", "Only reserved document ids may start with underscore.")
     doc_id, _, attachment = subpath.partition("/")
     if attachment:
-        if request.method not in ("GET", "HEAD"):
-            raise _method_not_allowed("GET,HEAD")
-        return documents.get_attachment(request, access, doc_id, attachment)
-    if request.method in ("GET", "HEAD"):
-        return documents.get_doc(request, access, doc_id)
-    if request.method == "PUT":
-        return documents.put_doc(request, access, doc_id)
-    if request.method == "DELETE":
-        return documents.delete_doc(request, access, doc_id)
-    raise _method_not_allowed("GET,HEAD,PUT,DELETE")
+        return _by_method(request, {"GET": documents.get_attachment}, access, doc_id, attachment)
+    return _by_method(request, {"GET": documents.get_doc, "PUT": documents.put_doc, "DELETE": documents.delete_doc},
+                      access, doc_id)
 
 
 def handle(request, subpath: str) -> HttpResponse:
