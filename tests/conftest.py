@@ -27,6 +27,14 @@ def api():
     return make
 
 
+@pytest.fixture
+def media_dirs(settings, tmp_path):
+    """Stored media and DATA_DIR in the test's own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
 @pytest.fixture(autouse=True)
 def _no_stray_store(settings):
     """Tests that did not ask for `sync_store` must never reach a store (not even a developer's

@@ -10,13 +10,7 @@ from server.dossiers.models import Blob
 from tests import factories
 from tests.media import media_factories as mf
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _dirs(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.DATA_DIR = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_dirs")]
 
 
 @pytest.fixture

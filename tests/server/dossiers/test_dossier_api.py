@@ -10,16 +10,10 @@ from tests import factories
 from tests.media import media_factories as mf
 from tests.server.dossiers import field_docs as fd
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_dirs")]
 
 KEYS = {"inspection", "status", "completeness", "answers", "photos", "quicktests", "samples", "conflicts",
         "findings", "audits", "review"}
-
-
-@pytest.fixture(autouse=True)
-def _dirs(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.DATA_DIR = tmp_path
 
 
 @pytest.fixture

@@ -15,13 +15,7 @@ from tests import factories
 from tests.media import media_factories as mf
 from tests.server.dossiers import field_docs as fd
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.DATA_DIR = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_dirs")]
 
 
 @pytest.fixture

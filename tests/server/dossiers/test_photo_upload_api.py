@@ -21,9 +21,7 @@ def capture_writer(*, doc: dict) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _setup(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.DATA_DIR = tmp_path
+def _setup(settings, media_dirs):
     settings.FIELD_DOC_WRITER = "tests.server.dossiers.test_photo_upload_api.capture_writer"
     WRITTEN.clear()
 

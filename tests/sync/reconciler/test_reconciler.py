@@ -17,13 +17,7 @@ from tests.media import media_factories as mf
 from tests.server.dossiers import field_docs as fd
 from tests.sync.reconciler import store_docs
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _dirs(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.DATA_DIR = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_dirs")]
 
 
 @pytest.fixture
