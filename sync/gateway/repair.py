@@ -14,14 +14,23 @@ checklists and unqualified-product notices are public, an inspection doc belongs
 a field doc to the inspection it names."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .access import known_revisions
+from django.conf import settings
+
+from sync.reconciler import checkpoint as checkpoints
+from sync.reconciler.models import Checkpoint
+
+from .access import known_revisions, rows_for
+from .http import dumps
 from .index import Revision, record, revisions_chain
-from .models import PUBLIC_SCOPE, IndexedDoc
+from .models import PUBLIC_SCOPE
 from .upstream import call, json_of
 from .validation import inspection_of
+
+log = logging.getLogger("sync.gateway")
 
 PAGE = 500
 
@@ -61,9 +70,8 @@ def _missing(changes: list[dict]) -> dict[str, list[str]]:
 
 def _revisions(missing: dict[str, list[str]]) -> list[Revision]:
     wanted = [{"id": doc_id, "rev": rev} for doc_id, revs in missing.items() for rev in revs]
-    answer = json_of(call("POST", "_bulk_get", params={"revs": "true"}, data=_dumps({"docs": wanted})))
-    rows = {row.doc_id: row for row in IndexedDoc.objects.filter(doc_id__in=list(missing)).only(
-        "doc_id", "doc_type", "scope")}
+    answer = json_of(call("POST", "_bulk_get", params={"revs": "true"}, data=dumps({"docs": wanted})))
+    rows = rows_for(doc_ids=list(missing))
     revisions: list[Revision] = []
     for result in answer.get("results", []) if isinstance(answer, dict) else []:
         for entry in result.get("docs", []):
@@ -81,12 +89,6 @@ def _revisions(missing: dict[str, list[str]]) -> list[Revision]:
                 rev=chain[0], ancestors=chain[1:], deleted=doc.get("_deleted") is True,
             ))
     return revisions
-
-
-def _dumps(data) -> bytes:
-    from .http import dumps
-
-    return dumps(data)
 
 
 def repair_index(*, since: object = 0, dry_run: bool = False, page: int = PAGE,
@@ -116,8 +118,6 @@ def repair_index(*, since: object = 0, dry_run: bool = False, page: int = PAGE,
 
 
 def _checkpoint_name() -> str:
-    from django.conf import settings
-
     return f"gateway-index:{settings.COUCHDB_DB}"
 
 
@@ -125,20 +125,13 @@ def repair_from_checkpoint() -> RepairReport:
     """The store's changes since the last call, checked against the index (run every
     GATEWAY_INDEX_CHECK_S by the reconciler, so the index heals without anyone running a command).
     The checkpoint is a named row of the reconciler's checkpoint table; the seq stays opaque."""
-    from django.conf import settings
-
-    from sync.reconciler import checkpoint as checkpoints
-    from sync.reconciler.models import Checkpoint
-
     row, _ = Checkpoint.objects.get_or_create(
         name=_checkpoint_name(), defaults={"database": settings.COUCHDB_DB, "seq": checkpoints.encode(0)})
     report = repair_index(since=checkpoints.decode(row.seq))
     if report.last_seq is not None and checkpoints.encode(report.last_seq) != row.seq:
         Checkpoint.objects.filter(name=row.name).update(seq=checkpoints.encode(report.last_seq))
     if report.docs_behind:
-        import logging
-
-        logging.getLogger("sync.gateway").warning(
+        log.warning(
             "access index was behind the store for %d docs (e.g. %s): indexed %d revisions",
             report.docs_behind, ", ".join(report.behind_ids[:3]), report.revisions_added)
     return report
