@@ -65,7 +65,8 @@ def _lock_counter() -> SeqCounter:
 
 
 def _locked_counter_value(cursor) -> int:
-    """_lock_counter in one plain query (the hot path of every push)."""
+    """The counter's value, its row locked until the transaction ends: one plain query (the hot
+    path of every push), the ORM only to create the row on first use."""
     table = connection.ops.quote_name(SeqCounter._meta.db_table)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     cursor.execute(f"SELECT value FROM {table} WHERE id = 1{lock}")
@@ -73,6 +74,12 @@ def _locked_counter_value(cursor) -> int:
     if found is None:
         return _lock_counter().value
     return int(found[0])
+
+
+def _set_counter(cursor, value: int) -> None:
+    """The last sequence handed out (the row is locked by _locked_counter_value)."""
+    table = connection.ops.quote_name(SeqCounter._meta.db_table)
+    cursor.execute(f"UPDATE {table} SET value = %s WHERE id = 1", [value])
 
 
 def _loads(value):
@@ -191,7 +198,6 @@ def record(*, revisions: list[Revision]) -> int:
     if not revisions:
         return 0
     ids = list(dict.fromkeys(r.doc_id for r in revisions))
-    counter_table = connection.ops.quote_name(SeqCounter._meta.db_table)
     # No savepoint inside a caller's transaction (bulk_docs writes the index in one while the store
     # works): a failure here fails that transaction anyway.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
@@ -209,7 +215,7 @@ def record(*, revisions: list[Revision]) -> int:
         if not changed:
             return 0
         first = counter + 1
-        cursor.execute(f"UPDATE {counter_table} SET value = %s WHERE id = 1", [counter + len(changed)])
+        _set_counter(cursor, counter + len(changed))
         for offset, row in enumerate(changed.values()):
             row.seq = first + offset
         _write_rows([row for doc_id, row in new_rows.items() if doc_id in changed],
@@ -220,13 +226,13 @@ def record(*, revisions: list[Revision]) -> int:
 def resequence_scope(*, scope: str) -> int:
     """Give every doc of a scope a new sequence, so that users who gained access to it (an
     inspector assigned later, a supervisor of a new jurisdiction) receive them on their next pull."""
-    with transaction.atomic():
-        counter = _lock_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        counter = _locked_counter_value(cursor)
         rows = list(IndexedDoc.objects.filter(scope=scope).order_by("seq").only("pk", "seq"))
         if not rows:
             return 0
-        first = counter.value + 1
-        SeqCounter.objects.filter(pk=1).update(value=counter.value + len(rows))
+        first = counter + 1
+        _set_counter(cursor, counter + len(rows))
         for offset, row in enumerate(rows):
             row.seq = first + offset
         IndexedDoc.objects.bulk_update(rows, ["seq"], batch_size=500)
