@@ -237,26 +237,23 @@ def _by_id(items) -> dict[str, dict]:
     return {item["id"]: item for item in items if isinstance(item.get("id"), str)}
 
 
-def _scope_of(doc: dict, row) -> str:
-    if row is not None:
-        return row.scope
-    return inspection_of(doc) or PUBLIC_SCOPE + ":none"
+def _revision(doc: dict, existing, rev: str, ancestors: list[str]) -> Revision:
+    """The index entry of a stored doc: type and scope from its index row when it has one."""
+    row = existing.get(doc["_id"])
+    return Revision(
+        doc_id=doc["_id"], doc_type=row.doc_type if row else str(doc.get("type", "")),
+        scope=row.scope if row else inspection_of(doc) or PUBLIC_SCOPE + ":none",
+        rev=rev, ancestors=ancestors, deleted=doc.get("_deleted") is True,
+    )
 
 
 def _new_edit_revisions(docs, answered, existing) -> list[Revision]:
     """Index entries for docs the store accepted with new_edits=true (it chose the new rev)."""
     revisions: list[Revision] = []
     for position, result in answered:
-        if not result.get("ok") or not isinstance(result.get("rev"), str):
-            continue
-        doc = docs[position]
-        row = existing.get(doc["_id"])
-        parent = doc.get("_rev")
-        revisions.append(Revision(
-            doc_id=doc["_id"], doc_type=row.doc_type if row else str(doc.get("type", "")),
-            scope=_scope_of(doc, row), rev=result["rev"], ancestors=[parent] if parent else [],
-            deleted=doc.get("_deleted") is True,
-        ))
+        if result.get("ok") and isinstance(result.get("rev"), str):
+            parent = docs[position].get("_rev")
+            revisions.append(_revision(docs[position], existing, result["rev"], [parent] if parent else []))
     return revisions
 
 
@@ -265,14 +262,10 @@ def _replicated_revisions(docs, stored, existing) -> list[Revision]:
     revisions: list[Revision] = []
     for position in stored:
         doc = docs[position]
-        row = existing.get(doc["_id"])
         chain = revisions_chain(doc)
         if not chain or chain[0] != doc["_rev"]:
             chain = [doc["_rev"]]
-        revisions.append(Revision(
-            doc_id=doc["_id"], doc_type=row.doc_type if row else str(doc.get("type", "")),
-            scope=_scope_of(doc, row), rev=chain[0], ancestors=chain[1:], deleted=doc.get("_deleted") is True,
-        ))
+        revisions.append(_revision(doc, existing, chain[0], chain[1:]))
     return revisions
 
 
