@@ -18,9 +18,8 @@ from django.db import transaction
 from .access import Access, known_revisions, rows_for
 from .http import GatewayError, bad_request, dumps, json_object_body, json_response, parse_json, read_body
 from .index import REV_RE_FULL, Revision, record, revisions_chain
-from .models import PUBLIC_SCOPE
 from .upstream import call, json_of
-from .validation import inspection_of, refusal
+from .validation import field_scope, inspection_of, refusal
 
 
 def _doc_id(doc) -> str | None:
@@ -242,7 +241,7 @@ def _revision(doc: dict, existing, rev: str, ancestors: list[str]) -> Revision:
     row = existing.get(doc["_id"])
     return Revision(
         doc_id=doc["_id"], doc_type=row.doc_type if row else str(doc.get("type", "")),
-        scope=row.scope if row else inspection_of(doc) or PUBLIC_SCOPE + ":none",
+        scope=row.scope if row else field_scope(doc),
         rev=rev, ancestors=ancestors, deleted=doc.get("_deleted") is True,
     )
 

@@ -28,7 +28,7 @@ from .http import dumps
 from .index import Revision, record, revisions_chain
 from .models import PUBLIC_SCOPE
 from .upstream import call, json_of
-from .validation import inspection_of
+from .validation import field_scope
 
 log = logging.getLogger("sync.gateway")
 
@@ -51,7 +51,7 @@ def _scope(doc: dict, doc_id: str) -> str:
         return PUBLIC_SCOPE
     if doc_type == "inspection":
         return doc_id.partition(":")[2]
-    return inspection_of(doc) or PUBLIC_SCOPE + ":none"  # nobody but administrators sees these
+    return field_scope(doc)
 
 
 def _missing(changes: list[dict]) -> dict[str, list[str]]:

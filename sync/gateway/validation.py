@@ -18,6 +18,7 @@ from checklists import engine
 from django.conf import settings
 
 from .access import Access, DocRef
+from .models import PUBLIC_SCOPE
 
 try:  # the media helper's label code checker, when present
     from media.labels import parse_label_code as _parse_label_code
@@ -252,6 +253,11 @@ def inspection_of(doc: dict) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def field_scope(doc: dict) -> str:
+    """The index scope of a field doc: its inspection; one naming none is seen by administrators only."""
+    return inspection_of(doc) or PUBLIC_SCOPE + ":none"
 
 
 def _deletion(doc: dict, access: Access, existing: DocRef | None) -> str | None:
