@@ -5,7 +5,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-APPS = ["accounts", "registry", "inspections", "dossiers", "reviews", "web"]
+APPS = [
+    "accounts", "registry", "inspections", "dossiers", "reviews", "campaigns", "selfinspections", "draws",
+    "enforcement", "credit", "statistics", "public", "field", "web",
+]
 _modules = [import_module(f"server.{app}.urls") for app in APPS]
 
 api_v1 = [pattern for module in _modules for pattern in module.api_urlpatterns]

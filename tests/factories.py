@@ -56,6 +56,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     def certification_body(self):
         return CertificationBodyFactory() if self.role == Role.CERTIFIER else None
 
+    @factory.lazy_attribute
+    def enterprise(self):
+        return EnterpriseFactory() if self.role == Role.ENTERPRISE else None
+
 
 def user(role: str = Role.INSPECTOR, jurisdiction: str | None = None, **kwargs) -> User:
     if jurisdiction is not None:

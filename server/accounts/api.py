@@ -53,6 +53,7 @@ class AccountListCreateApi(APIView):
             certification_body=data.get("certification_body") or None,
             full_name=data.get("full_name", ""),
             email=data.get("email", ""),
+            enterprise=data.get("enterprise") or None,
         )
         return Response(AccountSerializer(user).data, status=status.HTTP_201_CREATED)
 

@@ -43,6 +43,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "监管人员"
     INSPECTOR = "inspector", "检查人员"
     CERTIFIER = "certifier", "认证机构人员"
+    ENTERPRISE = "enterprise", "企业用户"  # v2: an operator's own account, bound to one enterprise
 
 
 class FieldUserManager(UserManager):
@@ -63,6 +64,11 @@ class User(AbstractUser):
         verbose_name="认证机构",
     )
 
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts",
+        verbose_name="所属企业",
+    )
+
     objects = FieldUserManager()
 
     class Meta(AbstractUser.Meta):
@@ -78,6 +84,11 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~Q(role=Role.CERTIFIER) | Q(certification_body__isnull=False),
                 name="user_certifier_has_body",
+            ),
+            models.CheckConstraint(
+                condition=(Q(role=Role.ENTERPRISE) & Q(enterprise__isnull=False))
+                | (~Q(role=Role.ENTERPRISE) & Q(enterprise__isnull=True)),
+                name="user_enterprise_role_has_enterprise",
             ),
         ]
 

@@ -16,6 +16,7 @@ class AccountCreateSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     certification_body = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
+    enterprise = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**53)
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -25,7 +26,5 @@ class AccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "full_name", "role", "jurisdiction", "certification_body", "is_active"]
-
-
-assert set(Role.values) == {"admin", "supervisor", "inspector", "certifier"}
+        fields = ["id", "username", "full_name", "role", "jurisdiction", "certification_body", "enterprise",
+                  "is_active"]

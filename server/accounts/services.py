@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from server.api.errors import FieldError
+from server.registry.models import Enterprise
 
 from . import jurisdictions
 from .models import CertificationBody, Jurisdiction, Role, User
@@ -24,6 +25,7 @@ def user_create(
     certification_body: str | None = None,
     full_name: str = "",
     email: str = "",
+    enterprise: int | None = None,
 ) -> User:
     if role not in Role.values:
         raise FieldError("role", f"未知角色 '{role}'，可选：{', '.join(Role.values)}")
@@ -47,8 +49,18 @@ def user_create(
         body = CertificationBody.objects.filter(code=certification_body).first()
         if body is None:
             raise FieldError("certification_body", f"未知认证机构 '{certification_body}'")
+    company = None
+    if role == Role.ENTERPRISE:
+        if not enterprise:
+            raise FieldError("enterprise", "企业用户必须绑定一个企业 (enterprise)")
+        company = Enterprise.objects.filter(pk=enterprise).first()
+        if company is None:
+            raise FieldError("enterprise", f"未知企业 {enterprise}")
+        jur = company.jurisdiction
+    elif enterprise:
+        raise FieldError("enterprise", "只有企业用户 (role enterprise) 绑定企业")
     user = User(
-        username=username, role=role, jurisdiction=jur, certification_body=body,
+        username=username, role=role, jurisdiction=jur, certification_body=body, enterprise=company,
         full_name=full_name, email=email, is_staff=(role == Role.ADMIN),
     )
     try:

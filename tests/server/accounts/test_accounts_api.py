@@ -128,3 +128,30 @@ def test_createsuperuser_noinput_makes_an_admin(api, monkeypatch):
     assert boss.is_superuser and boss.role == Role.ADMIN and boss.effective_role == Role.ADMIN
     token = api().post("/api/v1/auth/token/", {"username": "boss", "password": "Adm1n-pass-77"}, format="json")
     assert token.status_code == 200
+
+
+def test_admin_creates_an_enterprise_account_bound_to_one_enterprise(api):
+    admin = factories.user(Role.ADMIN)
+    company = factories.EnterpriseFactory()
+    body = {"username": "op1", "password": "s3cure-operator-pw", "role": "enterprise", "enterprise": company.pk}
+    response = api(admin).post("/api/v1/accounts/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["enterprise"] == company.pk
+    assert response.json()["role"] == "enterprise"
+
+
+@pytest.mark.parametrize("extra", [{}, {"enterprise": 999999}])
+def test_enterprise_account_needs_a_known_enterprise(api, extra):
+    admin = factories.user(Role.ADMIN)
+    body = {"username": "op2", "password": "s3cure-operator-pw", "role": "enterprise", **extra}
+    response = api(admin).post("/api/v1/accounts/", body, format="json")
+    assert response.status_code == 400
+    assert "enterprise" in response.content.decode()
+
+
+def test_only_enterprise_accounts_are_bound_to_an_enterprise(api):
+    admin = factories.user(Role.ADMIN)
+    company = factories.EnterpriseFactory()
+    body = {"username": "insp9", "password": "s3cure-operator-pw", "role": "inspector", "jurisdiction": "445202",
+            "enterprise": company.pk}
+    assert api(admin).post("/api/v1/accounts/", body, format="json").status_code == 400
