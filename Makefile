@@ -11,8 +11,10 @@ export DATA_DIR
 PY_STAMP := $(VENV)/.installed
 STORE_STAMP := deploy/syncstore/node_modules/.installed
 TABLET_STAMP := tests/e2e/node/node_modules/.installed
+FIELDAPP_STAMP := fieldapp/dist/.built
+FIELDAPP_SOURCES := $(wildcard fieldapp/src/*.js fieldapp/static/*) fieldapp/build.mjs
 
-.PHONY: run test install install-test migrate clean-var help
+.PHONY: run test install install-test migrate clean-var help fieldapp
 
 help:
 	@echo "make run   - install (first time), migrate, start the sync store, web server and reconciler"
@@ -31,7 +33,18 @@ $(TABLET_STAMP): tests/e2e/node/package.json tests/e2e/node/package-lock.json
 	cd tests/e2e/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(PY_STAMP) $(STORE_STAMP)
+# The field app (contract §14): npm ci of its pinned toolchain, then an esbuild bundle in fieldapp/dist.
+fieldapp/node_modules/.installed: fieldapp/package.json fieldapp/package-lock.json
+	cd fieldapp && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(FIELDAPP_STAMP): fieldapp/node_modules/.installed $(FIELDAPP_SOURCES)
+	cd fieldapp && node build.mjs
+	touch $@
+
+fieldapp: $(FIELDAPP_STAMP)
+
+install: $(PY_STAMP) $(STORE_STAMP) $(FIELDAPP_STAMP)
 	@bash deploy/install-system-deps.sh
 
 install-test: install $(TABLET_STAMP)
