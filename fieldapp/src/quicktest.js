@@ -42,7 +42,7 @@ function number(inputs, name, required = true) {
 function integer(inputs, name, required = true) {
   const v = get(inputs, name, required);
   if (v === MISSING) return null;
-  if (typeof v !== "number" || !Number.isInteger(v)) throw new InputError(`inputs.${name}`, "必须是整数");
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new InputError(`inputs.${name}`, "必须是整数");
   return v;
 }
 function boolean(inputs, name, required = true) {
