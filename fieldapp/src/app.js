@@ -99,6 +99,8 @@ async function start(session) {
   app.session = session;
   app.store = new Store({ username: session.username, token: session.token, base: BASE });
   await app.store.open();
+  loadDrafts();
+  await replayDrafts();
   app.store.addEventListener("status", renderStatus);
   app.store.addEventListener("change", onSyncChange);
   app.catalogue = (await app.store._local("_local/quicktest-tables")).catalogue || null;
@@ -134,7 +136,7 @@ function sessionExpired() {
 function renderStatus() {
   const store = app.store;
   if (!store) return;
-  const waiting = store.waiting();
+  const waiting = [...new Set([...store.waiting(), ...Object.keys(drafts)])];
   const status = $("#sync-status");
   const offline = !navigator.onLine;
   if (!waiting.length) {
@@ -226,7 +228,7 @@ async function renderInspection(id) {
   const photoItem = h("select", { id: "photo-item", "aria-label": "照片所证明的检查项" }, itemOptions);
   const photoInput = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp", capture: "environment", hidden: true, id: "photo-file",
     onchange: (e) => addPhoto(view, e.target.files[0], photoItem.value).finally(() => { e.target.value = ""; }) });
-  const photos = h("section", { class: "section", id: "photos" }, h("h2", {}, "照片"),
+  const photos = h("section", { class: "section", id: "photos", "aria-labelledby": "photos-title" }, h("h2", { id: "photos-title" }, "照片"),
     h("div", { class: "row" }, h("label", {}, "照片证明的检查项 ", photoItem),
       h("button", { type: "button", onclick: () => photoInput.click() }, "拍照"), photoInput),
     h("p", { id: "photo-message", class: "hint", "aria-live": "polite" }),
@@ -281,30 +283,48 @@ function renderItem(view, item) {
   return h("div", { class: "item", id: `item-${item.code}` }, h("div", { class: "q" }, prompt, " ", markSpan), h("div", { class: "a" }, control, unit), info);
 }
 
-// Answers: the input handler only remembers the value and (re)starts a timer; the database write
-// happens later, one at a time per document, so typing never waits on IndexedDB.
+// Answers: the input handler only remembers the value (in memory and, synchronously, as a draft in
+// localStorage, so a reload or a crash right after typing loses nothing) and (re)starts a timer; the
+// database write happens later, one at a time per document, so typing never waits on IndexedDB.
+// Drafts left by a page that closed before its write are written at the next start.
+const draftsKey = () => `fieldinspect.drafts.${app.session.username}`;
+let drafts = {};
+function loadDrafts() { try { drafts = JSON.parse(localStorage.getItem(draftsKey()) || "{}"); } catch { drafts = {}; } }
+function saveDrafts() { localStorage.setItem(draftsKey(), JSON.stringify(drafts)); }
+
 function queueAnswer(view, item, value) {
   const id = `answer:${view.id}:${item.code}`;
   view.editing.add(id);
+  const first = !drafts[id];
+  drafts[id] = { inspection_id: view.id, item_code: item.code, value };
+  saveDrafts();
+  if (first) renderStatus();
   let writer = writers.get(id);
   if (!writer) {
     let chain = Promise.resolve();
     writer = debounce((v) => {
-      chain = chain.then(() => writeAnswer(view, item, id, v)).catch((err) => showItemError(item, err));
+      chain = chain.then(() => writeAnswer(view.id, item.code, id, v)).then(() => view.editing.delete(id))
+        .catch((err) => showItemError(item, err));
     }, 400);
     writers.set(id, writer);
   }
   writer(value);
 }
 
-async function writeAnswer(view, item, id, value) {
+async function writeAnswer(inspectionId, itemCode, id, value) {
   const db = app.store.db;
   let existing = null;
   try { existing = await db.get(id); } catch { /* new */ }
-  const doc = { ...(existing || {}), _id: id, type: "answer", inspection_id: view.id, item_code: item.code, value,
+  const doc = { ...(existing || {}), _id: id, type: "answer", inspection_id: inspectionId, item_code: itemCode, value,
     note: existing?.note || "", answered_at: isoNow(), author: app.session.username, device_id: deviceId() };
   await app.store.put(doc);
-  view.editing.delete(id);
+  if (drafts[id] && JSON.stringify(drafts[id].value) === JSON.stringify(value)) { delete drafts[id]; saveDrafts(); }
+}
+
+async function replayDrafts() {
+  for (const [id, d] of Object.entries(drafts)) {
+    try { await writeAnswer(d.inspection_id, d.item_code, id, d.value); } catch (err) { console.error("draft", id, err); }
+  }
 }
 
 function showItemError(item, err) {
@@ -539,7 +559,7 @@ function renderSamples(view) {
     field("quantity", "数量", { type: "number", step: "any", min: "0" }), field("unit", "单位", { value: "件" }),
     alertBox,
     h("button", { type: "submit" }, "保存样品"));
-  return h("section", { class: "section", id: "samples" }, h("h2", {}, "抽样"), form, h("ul", { id: "sample-list" }));
+  return h("section", { class: "section", id: "samples", "aria-labelledby": "samples-title" }, h("h2", { id: "samples-title" }, "抽样"), form, h("ul", { id: "sample-list" }));
 }
 
 async function productFromCode(text, f) {
@@ -560,13 +580,17 @@ function renderSampleList(view, samples) {
   list.replaceChildren(...samples.map((s) => h("li", {}, `${s.label_code} · ${s.product?.name || ""} ${s.product?.model || ""}`)));
 }
 
-// Scanning: BarcodeDetector on the camera where the browser has it; otherwise (or when there is no
-// camera) a photo of the label decoded by jsQR; typed entry always works.
+// Scanning: the camera where there is one (BarcodeDetector where the browser has it, jsQR on the
+// video frames otherwise); without a camera, a photo of the code decoded the same way; typed entry
+// always works.
 async function scan(onText) {
-  const hasDetector = "BarcodeDetector" in window;
-  if (hasDetector && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
-    try { await scanCamera(onText); return; } catch { /* no camera: fall back to a photo */ }
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    try { await scanCamera(onText); return; } catch { /* no camera or refused: fall back to a photo */ }
   }
+  scanFile(onText);
+}
+
+function scanFile(onText) {
   const input = h("input", { type: "file", accept: "image/*", capture: "environment", hidden: true });
   input.addEventListener("change", async () => {
     const file = input.files[0];
@@ -580,6 +604,17 @@ async function scan(onText) {
   input.click();
 }
 
+function decodePixels(source, width, height) {
+  const scale = Math.min(1, 1280 / Math.max(width, height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(width * scale)); canvas.height = Math.max(1, Math.round(height * scale));
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
+  const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  const code = jsQR(img.data, img.width, img.height, { inversionAttempts: "dontInvert" });
+  return code ? code.data : null;
+}
+
 async function decodeImage(file) {
   const bitmap = await createImageBitmap(file);
   if ("BarcodeDetector" in window) {
@@ -588,33 +623,32 @@ async function decodeImage(file) {
       if (found.length) return found[0].rawValue;
     } catch { /* fall through to jsQR */ }
   }
-  const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-  const canvas = document.createElement("canvas");
-  canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
-  const code = jsQR(img.data, img.width, img.height);
-  return code ? code.data : null;
+  return decodePixels(bitmap, bitmap.width, bitmap.height);
 }
 
 async function scanCamera(onText) {
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
   const video = h("video", { autoplay: true, playsinline: true, muted: true });
   video.srcObject = stream;
   let done = false;
   const close = () => { done = true; stream.getTracks().forEach((t) => t.stop()); overlay.remove(); };
-  const overlay = h("div", { class: "overlay", role: "dialog", "aria-label": "扫描二维码" }, video,
-    h("button", { type: "button", onclick: close }, "取消"));
+  const overlay = h("div", { class: "overlay", role: "dialog", "aria-label": "扫描二维码" },
+    h("div", {}, video, h("p", { class: "hint" }, "将二维码对准取景框"),
+      h("button", { type: "button", onclick: close }, "取消"),
+      h("button", { type: "button", onclick: () => { close(); scanFile(onText); } }, "从照片识别")));
   document.body.append(overlay);
-  const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+  const detector = "BarcodeDetector" in window ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
   await video.play().catch(() => {});
   while (!done) {
+    let text = null;
     try {
-      const found = await detector.detect(video);
-      if (found.length) { close(); onText(found[0].rawValue); return; }
+      if (video.readyState >= 2 && video.videoWidth) {
+        if (detector) { const found = await detector.detect(video); text = found.length ? found[0].rawValue : null; }
+        else text = decodePixels(video, video.videoWidth, video.videoHeight);
+      }
     } catch { /* frame not ready */ }
-    await new Promise((r) => setTimeout(r, 200));
+    if (text) { close(); onText(text); return; }
+    await new Promise((r) => setTimeout(r, 150));
   }
 }
 
@@ -653,7 +687,7 @@ function renderCloseout(view) {
     await app.store.put(doc);
     msg.textContent = `已完成检查（${doc.finished_at.slice(0, 16).replace("T", " ")}），联网后同步到服务器`;
   } }, "完成检查");
-  return h("section", { class: "section", id: "closeout" }, h("h2", {}, "完成检查"),
+  return h("section", { class: "section", id: "closeout", "aria-labelledby": "closeout-title" }, h("h2", { id: "closeout-title" }, "检查结束与签名"),
     h("label", { class: "qt-input" }, "被检查单位代表姓名 ", name), h("label", { class: "qt-input" }, "职务 ", title),
     h("label", { class: "qt-input" }, "检查小结 ", summary), h("p", { class: "hint" }, "请被检查单位代表在下方签名："), canvas,
     h("div", { class: "row" }, clear, finish), msg);
@@ -702,9 +736,12 @@ function registerServiceWorker() {
       });
     });
   }).catch((err) => console.warn("service worker", err));
+  // The first install claims this page without a reload; only a new version taking over (after the
+  // inspector pressed 更新) reloads it.
+  const hadController = Boolean(navigator.serviceWorker.controller);
   let reloading = false;
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (reloading) return;
+    if (reloading || !hadController) return;
     reloading = true;
     flushAll();
     location.reload();

@@ -72,8 +72,10 @@ export function normaliseName(value) {
 
 export function debounce(fn, ms) {
   let timer = null;
-  const wrapped = (...args) => { clearTimeout(timer); timer = setTimeout(() => { timer = null; fn(...args); }, ms); };
-  wrapped.flush = (...args) => { if (timer !== null) { clearTimeout(timer); timer = null; fn(...args); } };
+  let last = [];
+  const wrapped = (...args) => { last = args; clearTimeout(timer); timer = setTimeout(() => { timer = null; fn(...last); }, ms); };
+  // run a waiting call now, with the arguments it was given
+  wrapped.flush = () => { if (timer !== null) { clearTimeout(timer); timer = null; fn(...last); } };
   wrapped.pending = () => timer !== null;
   return wrapped;
 }
