@@ -266,3 +266,44 @@ def test_two_tablets_editing_one_answer_give_a_conflict(gateway, playwright_sess
     doc_id = f"answer:{inspection.pk}:mark-1"
     assert [c["doc_id"] for c in dossier["conflicts"]] == [doc_id]
     assert sorted(r["value"] for r in dossier["conflicts"][0]["revisions"]) == [False, True]
+
+
+def test_a_reload_right_after_typing_and_an_app_update_lose_nothing(gateway, playwright_session, api, live_server,
+                                                                   settings, tmp_path):
+    import shutil
+
+    # serve a copy of the build, so that a new version can be published during the test
+    dist = tmp_path / "dist"
+    shutil.copytree(dist_dir(), dist)
+    settings.FIELDAPP_DIST = dist
+    inspector, inspection, _ = setup_world()
+    publisher.publish_all_pending(full=True)
+    browser = playwright_session()
+    context, page = new_tablet(browser)
+    sign_in(page, live_server.url, inspector.username, factories.PASSWORD)
+    page.get_by_role("link", name=re.compile(ENTERPRISE)).click()
+    wait_synced(page)
+    context.set_offline(True)
+    # typed and reloaded at once, before the debounced write: the draft is written at the next start
+    page.get_by_role("textbox", name=WIRE_PROMPTS["cert-3"]).fill("(粤)XK06-001-00001")
+    page.reload()
+    expect(page.get_by_role("textbox", name=WIRE_PROMPTS["cert-3"])).to_have_value("(粤)XK06-001-00001")
+    expect(page.get_by_role("status")).to_contain_text("待同步")
+
+    # a new version of the app is published while an answer is being typed
+    context.set_offline(False)
+    sw = dist / "sw.js"
+    sw.write_text(sw.read_text().replace('const VERSION = "', 'const VERSION = "next-'))
+    page.get_by_role("radiogroup", name=WIRE_PROMPTS["mark-1"]).get_by_label("不符合").check()
+    page.evaluate("navigator.serviceWorker.getRegistration('/field/').then(r => r.update())")
+    update = page.get_by_role("button", name="更新")
+    expect(update).to_be_visible()
+    with page.expect_navigation():
+        update.click()
+    page.wait_for_function("caches.keys().then(k => k.some(n => n.startsWith('fieldapp-next-')))")
+    expect(page.get_by_role("radiogroup", name=WIRE_PROMPTS["mark-1"]).get_by_label("不符合")).to_be_checked()
+    expect(page.get_by_role("textbox", name=WIRE_PROMPTS["cert-3"])).to_have_value("(粤)XK06-001-00001")
+    wait_synced(page)
+    fold()
+    dossier = api(inspector).get(f"/api/v1/dossiers/{inspection.pk}/").json()
+    assert {a["item_code"]: a["value"] for a in dossier["answers"]} == {"cert-3": "(粤)XK06-001-00001", "mark-1": False}
