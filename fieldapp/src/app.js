@@ -161,6 +161,8 @@ function onSyncChange(e) {
 }
 function onLocalChange(change) {
   if (change.id.startsWith("_local/")) return;
+  // our own answer writes update the screen as they are typed: no need to read everything again
+  if (change.id.startsWith("answer:") && app.store.pending[change.id] === change.changes[0].rev) return;
   scheduleRerender(change.id);
 }
 const scheduleRerender = debounce(() => { if (app.view && app.view.refresh) app.view.refresh(); }, 300);
@@ -319,6 +321,11 @@ async function writeAnswer(inspectionId, itemCode, id, value) {
     note: existing?.note || "", answered_at: isoNow(), author: app.session.username, device_id: deviceId() };
   await app.store.put(doc);
   if (drafts[id] && JSON.stringify(drafts[id].value) === JSON.stringify(value)) { delete drafts[id]; saveDrafts(); }
+  const view = app.view;
+  if (view && view.id === inspectionId && view.state && !view.state.answered.has(itemCode)) {
+    view.state.answered.add(itemCode);
+    renderCompleteness(view);
+  }
 }
 
 async function replayDrafts() {
@@ -364,19 +371,8 @@ async function loadInspectionDocs(view) {
     if (info) info.textContent = bits.join(" · ");
     if (item.kind === "quicktest") renderTestList(view, item, testsByItem.get(item.code) || []);
   }
-  // completeness, as far as the device can tell (photos count once taken; the server verifies them)
-  let required = 0, done = 0;
-  const missing = [];
-  for (const item of view.items) {
-    const isQt = item.kind === "quicktest";
-    const answered = isQt ? testsByItem.has(item.code) : byItem.has(item.code);
-    const needsPhoto = item.photo_required && (item.required || answered) && !photosByItem.get(item.code);
-    if (item.required || (item.photo_required && answered)) {
-      required += 1;
-      if ((!item.required || answered) && !needsPhoto) done += 1; else missing.push(item.code);
-    }
-  }
-  $("#completeness").textContent = `完成度：必填 ${done} / ${required}${missing.length ? `；未完成：${missing.join("、")}` : "；全部完成"}`;
+  view.state = { answered: new Set(byItem.keys()), tested: new Set(testsByItem.keys()), photos: photosByItem };
+  renderCompleteness(view);
   // conflicts
   const conflicted = answers.filter((a) => a._conflicts && a._conflicts.length);
   const box = $("#conflicts");
@@ -395,6 +391,24 @@ async function loadInspectionDocs(view) {
   renderPhotoList(view, mine);
   renderSampleList(view, samples);
   renderCloseoutState(view, closeout);
+}
+
+// completeness, as far as the device can tell (photos count once taken; the server verifies them)
+function renderCompleteness(view) {
+  const { answered: answeredSet, tested, photos } = view.state;
+  let required = 0, done = 0;
+  const missing = [];
+  for (const item of view.items) {
+    const isQt = item.kind === "quicktest";
+    const answered = isQt ? tested.has(item.code) : answeredSet.has(item.code);
+    const needsPhoto = item.photo_required && (item.required || answered) && !photos.get(item.code);
+    if (item.required || (item.photo_required && answered)) {
+      required += 1;
+      if ((!item.required || answered) && !needsPhoto) done += 1; else missing.push(item.code);
+    }
+  }
+  const el = $("#completeness");
+  if (el) el.textContent = `完成度：必填 ${done} / ${required}${missing.length ? `；未完成：${missing.join("、")}` : "；全部完成"}`;
 }
 
 const fmtValue = (v) => (v === true ? "符合" : v === false ? "不符合" : String(v));

@@ -1,0 +1,250 @@
+#!/usr/bin/env python
+"""Benchmark: the field app (contract §14) in real headless Chromium against the real server.
+
+    .venv/bin/python tests/bench/bench_field_app.py [--rounds 5] [--items 300]
+
+Starts a pouchdb-server and the Django app under gunicorn gthread (deploy/gunicorn_dev.py, as
+`make run` does) on free loopback ports with a throw-away DATA_DIR, one inspector with 20 inspections
+over the 6 product categories (so 6 checklists), and measures:
+  - the app shell: bytes of every precached file, raw and gzip;
+  - first load on a fresh tablet (a new browser context: empty IndexedDB, no service worker), each
+    round: page load to the sign-in form; 登录 to the 20 inspection links; to the 6 checklists and
+    20 inspections in IndexedDB; to 已同步;
+  - a 300-item session: a 300-item checklist (boolean, choice, number, text) opened on the tablet;
+    time to render it; then every item answered by typing/clicking, with the browser's Event Timing
+    (the INP measure: input to next paint, handlers included) of every keystroke and click; and the
+    time until all 300 answer docs are in IndexedDB after the last keystroke.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from tests.support.syncstore import free_port, start_syncstore  # noqa: E402
+
+PASSWORD = "bench-password-42"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CATEGORIES = ["food-paper-packaging", "wire-cable", "explosion-proof-electrical", "grinding-wheel", "hazardous-chemical",
+              "hazchem-packaging"]
+
+
+def setup_django(env: dict) -> None:
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def make_world(rounds: int) -> list[str]:
+    from server.accounts.models import Role
+    from server.inspections.services import inspection_create
+    from sync import publisher
+    from tests.factories import enterprise, user
+
+    admin = user(Role.ADMIN, username="bench-admin")
+    names = []
+    today = datetime.date.today()
+    for rnd in range(rounds):
+        inspector = user(Role.INSPECTOR, username=f"bench-field-{rnd}", jurisdiction="445202")
+        inspector.set_password(PASSWORD)
+        inspector.save()
+        for n in range(20):
+            company = enterprise("445202", name=f"揭阳市基准测试企业{rnd}-{n:02d}")
+            inspection_create(actor=admin, enterprise_id=company.pk, product_category=CATEGORIES[n % 6],
+                              domain="production", inspectors=[inspector.username],
+                              scheduled_for=today + datetime.timedelta(days=n - 5))
+        names.append(inspector.username)
+    publisher.publish_all_pending(full=True)
+    return names
+
+
+def shell_size(base: str) -> tuple[int, int, int]:
+    sw = requests.get(f"{base}/field/sw.js", timeout=10).text
+    shell = json.loads(sw.split("const SHELL = ", 1)[1].split(";\n", 1)[0])
+    raw = gz = len(sw.encode())
+    gz = len(gzip.compress(sw.encode(), 9))
+    for url in shell:
+        body = requests.get(f"{base}{url}", timeout=10).content
+        raw += len(body)
+        gz += len(gzip.compress(body, 9))
+    return raw, gz, len(shell) + 1
+
+
+def big_checklist(items: int) -> dict:
+    kinds = ["boolean", "choice", "number", "text"]
+    sections = []
+    for s in range(items // 25):
+        section = {"code": f"s{s}", "title": f"第{s + 1}部分", "items": []}
+        for i in range(25):
+            n = s * 25 + i
+            kind = kinds[n % 4]
+            item = {"code": f"b-{n}", "prompt": f"基准检查项 {n:03d}：产品标识与实物一致（{kind}）", "kind": kind,
+                    "required": n % 3 == 0, "photo_required": n % 7 == 0, "basis": "基准"}
+            if kind == "choice":
+                item["options"] = [{"value": "a", "label": "甲"}, {"value": "b", "label": "乙"}, {"value": "c", "label": "丙"}]
+            if kind == "number":
+                item["unit"] = "mm"
+            section["items"].append(item)
+        sections.append(section)
+    return {"_id": "checklist:bench:1", "type": "checklist", "category": "wire-cable", "version": 1,
+            "title": f"{items} 项基准检查表", "sections": sections}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--items", type=int, default=300)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-field-"))
+    store = start_syncstore(data_dir=workdir / "store")
+    gunicorn = None
+    try:
+        port = free_port()
+        env = {"DATA_DIR": str(workdir / "data"), "COUCHDB_URL": store.url, "COUCHDB_DB": "fieldinspect",
+               "SECRET_KEY": "bench-" + uuid.uuid4().hex, "DEBUG": "0", "LOG_LEVEL": "WARNING"}
+        setup_django(env)
+        from sync import store as sync_store
+
+        sync_store.ensure_database()
+        inspectors = make_world(args.rounds)
+        gunicorn = subprocess.Popen(
+            [str(REPO / ".venv/bin/gunicorn"), "server.wsgi", "--config", str(REPO / "deploy/gunicorn_dev.py"),
+             "--bind", f"127.0.0.1:{port}"], cwd=REPO, env={**os.environ, **env},
+            stdout=open(workdir / "access.log", "wb"), stderr=open(workdir / "gunicorn.log", "wb"), start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{base}/field/", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start: {(workdir / 'gunicorn.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+
+        raw, gz, files = shell_size(base)
+        print(f"app shell: {files} files, {raw / 1024:.0f} KB raw, {gz / 1024:.0f} KB gzip")
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            rows = []
+            for rnd, username in enumerate(inspectors):
+                context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800}, bypass_csp=True)
+                page = context.new_page()
+                page.set_default_timeout(60000)
+                t0 = time.perf_counter()
+                page.goto(f"{base}/field/")
+                page.get_by_role("button", name="登录").wait_for()
+                t_form = time.perf_counter() - t0
+                page.get_by_label("用户名").fill(username)
+                page.get_by_label("密码").fill(PASSWORD)
+                t1 = time.perf_counter()
+                page.get_by_role("button", name="登录").click()
+                page.wait_for_function("document.querySelectorAll('ul.inspections a').length === 20")
+                t_list = time.perf_counter() - t1
+                page.wait_for_function("""async () => {
+                    const db = window.fieldApp.store.db;
+                    const c = await db.allDocs({startkey: 'checklist:', endkey: 'checklist:\\ufff0'});
+                    const i = await db.allDocs({startkey: 'inspection:', endkey: 'inspection:\\ufff0'});
+                    return c.rows.length === 6 && i.rows.length === 20; }""", polling=50)
+                t_data = time.perf_counter() - t1
+                page.get_by_role("status").filter(has_text="已同步").wait_for()
+                t_synced = time.perf_counter() - t1
+                rows.append((t_form, t_list, t_data, t_synced))
+                print(f"round {rnd + 1}: sign-in form {t_form:.2f}s; 登录 → 20 links {t_list:.2f}s, → 6 checklists + 20 "
+                      f"inspections in IndexedDB {t_data:.2f}s, → 已同步 {t_synced:.2f}s", flush=True)
+                if rnd < len(inspectors) - 1:
+                    context.close()
+            med = [statistics.median(col) for col in zip(*rows)]
+            print(f"first load, median of {len(rows)} fresh tablets: form {med[0]:.2f}s; 登录 → list {med[1]:.2f}s; "
+                  f"→ all data {med[2]:.2f}s; → 已同步 {med[3]:.2f}s (form + data: {med[0] + med[2]:.2f}s)")
+
+            # --- a 300-item session (on the last tablet; sync stopped so the bench docs stay local) ---
+            checklist = big_checklist(args.items)
+            inspection_id = str(uuid.uuid4())
+            page.evaluate("""async ([checklist, id]) => {
+                const app = window.fieldApp; app.store.stop();
+                await app.store.db.put(checklist);
+                await app.store.db.put({_id: 'inspection:' + id, type: 'inspection', inspection_id: id,
+                  checklist_id: checklist._id, product_category: 'wire-cable', domain: 'production',
+                  scheduled_for: '2019-07-01', inspectors: [app.session.username], status: 'assigned',
+                  enterprise: {id: 1, name: '基准企业', credit_code: '', address: '', jurisdiction: '445202'}});
+                window.__events = [];
+                new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__events.push([e.name, e.duration, e.processingStart - e.startTime, e.processingEnd - e.processingStart]); })
+                  .observe({type: 'event', durationThreshold: 16, buffered: false});
+            }""", [checklist, inspection_id])
+            t0 = time.perf_counter()
+            page.evaluate(f"location.hash = '#/i/{inspection_id}'")
+            page.wait_for_function(f"document.querySelectorAll('.item').length === {args.items}")
+            t_render = time.perf_counter() - t0
+            items = [it for s in checklist["sections"] for it in s["items"]]
+            keystrokes = clicks = 0
+            t0 = time.perf_counter()
+            for it in items:
+                if it["kind"] == "boolean":
+                    page.get_by_role("radiogroup", name=it["prompt"]).get_by_label("不符合").click()
+                    clicks += 1
+                elif it["kind"] == "choice":
+                    page.get_by_role("radiogroup", name=it["prompt"]).get_by_label("乙").click()
+                    clicks += 1
+                else:
+                    text = "12.75" if it["kind"] == "number" else "铭牌标识清晰"
+                    page.get_by_role("spinbutton" if it["kind"] == "number" else "textbox", name=it["prompt"]).press_sequentially(text)
+                    keystrokes += len(text)
+            t_typing = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            page.wait_for_function(f"""() => window.fieldApp.store.db.allDocs({{startkey: 'answer:{inspection_id}:',
+                endkey: 'answer:{inspection_id}:\\ufff0'}}).then(r => r.rows.length === {args.items})""", polling=50)
+            t_written = time.perf_counter() - t1
+            page.wait_for_timeout(500)
+            slow = page.evaluate("window.__events")
+            by_kind: dict[str, list[float]] = {}
+            for name, duration, _, _ in slow:
+                by_kind.setdefault(name, []).append(duration)
+            delays = sorted(d for _, _, d, _ in slow)
+            handlers = sorted(p for _, _, _, p in slow)
+            total_events = keystrokes * 3 + clicks * 4  # keydown/keypress/keyup (+input); pointerdown/up/click/change
+            worst = max((d for _, d, _, _ in slow), default=0)
+            print(f"{args.items}-item session: rendered in {t_render:.2f}s; {keystrokes} keystrokes + {clicks} clicks in "
+                  f"{t_typing:.1f}s of driving; all {args.items} answers in IndexedDB {t_written:.2f}s after the last one")
+            print(f"  input events ≥ 16 ms (Event Timing, input to next paint): {len(slow)} of ~{total_events}; worst "
+                  f"{worst:.0f} ms; " + ", ".join(f"{k} {len(v)}× max {max(v):.0f} ms" for k, v in sorted(by_kind.items())))
+            if slow:
+                q = lambda xs, f: xs[min(len(xs) - 1, int(len(xs) * f))]  # noqa: E731
+                print(f"  of those: input delay (main thread busy before the handler) median {q(delays, .5):.1f} ms, p95 "
+                      f"{q(delays, .95):.1f} ms, max {delays[-1]:.1f} ms; handler time median {q(handlers, .5):.1f} ms, "
+                      f"p95 {q(handlers, .95):.1f} ms, max {handlers[-1]:.1f} ms; the rest is rendering to the next paint")
+            browser.close()
+    finally:
+        if gunicorn is not None:
+            os.killpg(gunicorn.pid, 15)
+            gunicorn.wait(timeout=10)
+        store.stop()
+
+
+if __name__ == "__main__":
+    main()
