@@ -103,8 +103,8 @@ def playwright_session(gateway, one_request_at_a_time):
 
 def new_tablet(browser, **kwargs):
     """A fresh browser context (its own IndexedDB, service worker and cache): one tablet."""
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 800},
-                                  **kwargs)
+    kwargs.setdefault("viewport", {"width": 1280, "height": 800})
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **kwargs)
     page = context.new_page()
     page.set_default_timeout(20000)
     return context, page

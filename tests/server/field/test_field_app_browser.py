@@ -242,12 +242,19 @@ def test_two_tablets_editing_one_answer_give_a_conflict(gateway, playwright_sess
     publisher.publish_all_pending(full=True)
     browser = playwright_session()
     tablets = []
-    for _ in range(2):
-        context, page = new_tablet(browser)
+    # a tablet in landscape and a phone
+    for viewport in ({"width": 1280, "height": 800}, {"width": 390, "height": 844}):
+        context, page = new_tablet(browser, viewport=viewport, is_mobile=viewport["width"] < 500, has_touch=True)
         sign_in(page, live_server.url, inspector.username, factories.PASSWORD)
         page.get_by_role("link", name=re.compile(ENTERPRISE)).click()
         wait_synced(page)
         tablets.append((context, page))
+    phone = tablets[1][1]
+    # the phone layout has no sideways scrolling and keeps the buttons in reach
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    for name in ("同步", "拍照", "扫码", "完成检查"):
+        expect(phone.get_by_role("button", name=name, exact=True)).to_have_count(1)
+    phone.screenshot(path=str(ARTIFACTS / "field-04-phone.png"), full_page=False)
     for (context, page), choice in zip(tablets, ["符合", "不符合"]):
         context.set_offline(True)
         page.get_by_role("radiogroup", name=WIRE_PROMPTS["mark-1"]).get_by_label(choice, exact=True).check()
@@ -307,3 +314,14 @@ def test_a_reload_right_after_typing_and_an_app_update_lose_nothing(gateway, pla
     fold()
     dossier = api(inspector).get(f"/api/v1/dossiers/{inspection.pk}/").json()
     assert {a["item_code"]: a["value"] for a in dossier["answers"]} == {"cert-3": "(粤)XK06-001-00001", "mark-1": False}
+
+    # signed out and back in with the network off: the credentials of the online sign-in serve
+    context.set_offline(True)
+    page.get_by_role("button", name="退出").click()
+    page.get_by_label("用户名").fill(inspector.username)
+    page.get_by_label("密码").fill("wrong-password")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")
+    page.get_by_label("密码").fill(factories.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("link", name=re.compile(ENTERPRISE))).to_be_visible()
