@@ -38,12 +38,21 @@ function deviceId() {
   return id;
 }
 
-function passwordHash(username, password, salt) {
-  let digest = new TextEncoder().encode(`${salt}\u0000${username}\u0000${password}`);
+// The password itself is never kept: a salted PBKDF2-SHA256 of it (WebCrypto; a plain iterated
+// SHA-256 where the page is not a secure context) lets the same user sign in again offline.
+async function passwordHash(username, password, salt, scheme) {
+  const text = `${salt}\u0000${username}\u0000${password}`;
+  if (scheme === "pbkdf2" && globalThis.crypto && crypto.subtle) {
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(text), "PBKDF2", false, ["deriveBits"]);
+    const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: new TextEncoder().encode(salt), iterations: 100000 }, key, 256);
+    return [...new Uint8Array(bits)].map((x) => x.toString(16).padStart(2, "0")).join("");
+  }
+  let digest = new TextEncoder().encode(text);
   let hex = "";
-  for (let i = 0; i < 5000; i++) { hex = sha256Plain(digest); digest = new TextEncoder().encode(hex + salt); }
+  for (let i = 0; i < 1000; i++) { hex = sha256Plain(digest); digest = new TextEncoder().encode(hex + salt); }
   return hex;
 }
+const hashScheme = () => (globalThis.crypto && crypto.subtle ? "pbkdf2" : "sha256x1000");
 
 // --- sign-in --------------------------------------------------------------------------------------
 function renderSignIn(message = "") {
@@ -74,13 +83,20 @@ async function signIn(form, error) {
     token = (await res.json()).token;
   } catch (err) {
     // no network: an earlier online sign-in of this user on this device lets them in
-    if (saved && saved.hash === passwordHash(username, password, saved.salt)) token = saved.token;
+    if (saved && saved.hash && saved.hash === await passwordHash(username, password, saved.salt, saved.scheme)) token = saved.token;
     else { error.textContent = saved ? "用户名或密码错误（离线）" : "无法连接服务器；首次登录需要联网"; return; }
+    localStorage.setItem(SESSION, username);
+    await start(saved);
+    return;
   }
-  const salt = uuid();
-  const session = { username, token, salt, hash: passwordHash(username, password, salt) };
-  localStorage.setItem(`${SESSION}.${username}`, JSON.stringify(session));
+  const session = { username, token, salt: uuid(), scheme: hashScheme(), hash: null };
+  localStorage.setItem(`${SESSION}.${username}`, JSON.stringify({ ...session, hash: null }));
   localStorage.setItem(SESSION, username);
+  // the offline check value is computed after the app has started, off the sign-in's path
+  setTimeout(async () => {
+    session.hash = await passwordHash(username, password, session.salt, session.scheme);
+    localStorage.setItem(`${SESSION}.${username}`, JSON.stringify(session));
+  }, 0);
   await start(session);
 }
 
@@ -165,7 +181,7 @@ function onLocalChange(change) {
   if (change.id.startsWith("answer:") && app.store.pending[change.id] === change.changes[0].rev) return;
   scheduleRerender(change.id);
 }
-const scheduleRerender = debounce(() => { if (app.view && app.view.refresh) app.view.refresh(); }, 300);
+const scheduleRerender = debounce(() => { if (app.view && app.view.refresh) app.view.refresh(); }, 100);
 
 // --- routing ----------------------------------------------------------------------------------------
 function route() {

@@ -115,6 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--items", type=int, default=300)
+    parser.add_argument("--trace", action="store_true", help="print the requests of the first sign-in with their times")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -163,6 +164,10 @@ def main() -> None:
                 page.get_by_label("用户名").fill(username)
                 page.get_by_label("密码").fill(PASSWORD)
                 t1 = time.perf_counter()
+                trace = []
+                if args.trace and rnd == 0:
+                    page.on("requestfinished", lambda r: trace.append((time.perf_counter() - t1, r.method, r.url.split(base)[-1][:90],
+                                                                       r.timing["responseEnd"])))
                 page.get_by_role("button", name="登录").click()
                 page.wait_for_function("document.querySelectorAll('ul.inspections a').length === 20")
                 t_list = time.perf_counter() - t1
@@ -175,6 +180,8 @@ def main() -> None:
                 page.get_by_role("status").filter(has_text="已同步").wait_for()
                 t_synced = time.perf_counter() - t1
                 rows.append((t_form, t_list, t_data, t_synced))
+                for at, method, url, took in trace:
+                    print(f"   {at:6.3f}s {method} {url} ({took:.0f} ms)")
                 print(f"round {rnd + 1}: sign-in form {t_form:.2f}s; 登录 → 20 links {t_list:.2f}s, → 6 checklists + 20 "
                       f"inspections in IndexedDB {t_data:.2f}s, → 已同步 {t_synced:.2f}s", flush=True)
                 if rnd < len(inspectors) - 1:

@@ -225,13 +225,13 @@ def test_a_refused_doc_is_shown_and_kept(gateway, playwright_session, api, live_
         device_id: 'test'})""", [bad_id, str(inspection.pk), inspector.username])
     page.get_by_role("radiogroup", name=WIRE_PROMPTS["mark-1"]).get_by_label("符合", exact=True).check()
     expect(page.get_by_role("status")).to_contain_text("待同步")
-    refused = page.locator("#refused")
+    refused = page.get_by_role("region", name="被拒绝的记录")
     expect(refused).to_contain_text("服务器拒绝了 1 项记录", timeout=30000)
     expect(refused).to_contain_text(bad_id)
     wait_synced(page)
     assert page.evaluate("id => window.fieldApp.store.db.get(id).then(d => d.value)", bad_id) is True
     page.reload()  # still shown after a reload
-    expect(page.locator("#refused")).to_contain_text(bad_id)
+    expect(page.get_by_role("region", name="被拒绝的记录")).to_contain_text(bad_id)
     fold()
     dossier = api(inspector).get(f"/api/v1/dossiers/{inspection.pk}/").json()
     assert [a["item_code"] for a in dossier["answers"]] == ["mark-1"]
