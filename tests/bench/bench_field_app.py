@@ -111,6 +111,59 @@ def big_checklist(items: int) -> dict:
             "title": f"{items} 项基准检查表", "sections": sections}
 
 
+def session(page, checklist: dict, count: int, *, with_db: bool) -> None:
+    inspection_id = str(uuid.uuid4())
+    page.evaluate("""async ([checklist, id, withDb]) => {
+        const app = window.fieldApp;
+        if (!withDb) { app.store.put = async (doc) => ({ ok: true, id: doc._id, rev: '1-x' }); }
+        await app.store.db.put({_id: 'inspection:' + id, type: 'inspection', inspection_id: id,
+          checklist_id: checklist._id, product_category: 'wire-cable', domain: 'production',
+          scheduled_for: '2019-07-01', inspectors: [app.session.username], status: 'assigned',
+          enterprise: {id: 1, name: '基准企业', credit_code: '', address: '', jurisdiction: '445202'}});
+        window.__events = [];
+        if (!window.__observer) {
+          window.__observer = new PerformanceObserver((list) => { for (const e of list.getEntries())
+            window.__events.push([e.name, e.duration, e.processingStart - e.startTime, e.processingEnd - e.processingStart]); });
+          window.__observer.observe({type: 'event', durationThreshold: 16, buffered: false});
+        }
+    }""", [checklist, inspection_id, with_db])
+    t0 = time.perf_counter()
+    page.evaluate(f"location.hash = '#/i/{inspection_id}'")
+    page.wait_for_function(f"document.querySelectorAll('.item').length === {count}")
+    t_render = time.perf_counter() - t0
+    items = [it for s in checklist["sections"] for it in s["items"]]
+    keystrokes = clicks = 0
+    t0 = time.perf_counter()
+    for it in items:
+        if it["kind"] in ("boolean", "choice"):
+            page.get_by_role("radiogroup", name=it["prompt"]).get_by_label("不符合" if it["kind"] == "boolean" else "乙").click()
+            clicks += 1
+        else:
+            text = "12.75" if it["kind"] == "number" else "铭牌标识清晰"
+            page.get_by_role("spinbutton" if it["kind"] == "number" else "textbox", name=it["prompt"]).press_sequentially(text)
+            keystrokes += len(text)
+    t_typing = time.perf_counter() - t0
+    label = "with database writes" if with_db else "database writes off (baseline)"
+    written = ""
+    if with_db:
+        t1 = time.perf_counter()
+        page.wait_for_function(f"""() => window.fieldApp.store.db.allDocs({{startkey: 'answer:{inspection_id}:',
+            endkey: 'answer:{inspection_id}:\\ufff0'}}).then(r => r.rows.length === {count})""", polling=50)
+        written = f"; all {count} answers in IndexedDB {time.perf_counter() - t1:.2f}s after the last input"
+    page.wait_for_timeout(500)
+    slow = [e for e in page.evaluate("window.__events") if e[0] in ("keydown", "beforeinput", "input", "click", "pointerdown")]
+    q = lambda xs, f: xs[min(len(xs) - 1, int(len(xs) * f))] if xs else 0.0  # noqa: E731
+    durations = sorted(e[1] for e in slow)
+    delays = sorted(e[2] for e in slow)
+    handlers = sorted(e[3] for e in slow)
+    print(f"{count}-item session, {label}: rendered in {t_render:.2f}s; {keystrokes} keystrokes + {clicks} clicks "
+          f"({t_typing:.0f}s of driving){written}")
+    print(f"  keydown/input/click events slower than 16 ms to the next paint: {len(slow)}; input to next paint median "
+          f"{q(durations, .5):.0f} ms, p95 {q(durations, .95):.0f} ms; of that, input delay (main thread busy) median "
+          f"{q(delays, .5):.1f} ms, p95 {q(delays, .95):.1f} ms, max {q(delays, 1):.1f} ms; our handlers median "
+          f"{q(handlers, .5):.1f} ms, p95 {q(handlers, .95):.1f} ms, max {q(handlers, 1):.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
@@ -191,60 +244,12 @@ def main() -> None:
                   f"→ all data {med[2]:.2f}s; → 已同步 {med[3]:.2f}s (form + data: {med[0] + med[2]:.2f}s)")
 
             # --- a 300-item session (on the last tablet; sync stopped so the bench docs stay local) ---
+            page.evaluate("window.fieldApp.store.stop()")
             checklist = big_checklist(args.items)
-            inspection_id = str(uuid.uuid4())
-            page.evaluate("""async ([checklist, id]) => {
-                const app = window.fieldApp; app.store.stop();
-                await app.store.db.put(checklist);
-                await app.store.db.put({_id: 'inspection:' + id, type: 'inspection', inspection_id: id,
-                  checklist_id: checklist._id, product_category: 'wire-cable', domain: 'production',
-                  scheduled_for: '2019-07-01', inspectors: [app.session.username], status: 'assigned',
-                  enterprise: {id: 1, name: '基准企业', credit_code: '', address: '', jurisdiction: '445202'}});
-                window.__events = [];
-                new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__events.push([e.name, e.duration, e.processingStart - e.startTime, e.processingEnd - e.processingStart]); })
-                  .observe({type: 'event', durationThreshold: 16, buffered: false});
-            }""", [checklist, inspection_id])
-            t0 = time.perf_counter()
-            page.evaluate(f"location.hash = '#/i/{inspection_id}'")
-            page.wait_for_function(f"document.querySelectorAll('.item').length === {args.items}")
-            t_render = time.perf_counter() - t0
-            items = [it for s in checklist["sections"] for it in s["items"]]
-            keystrokes = clicks = 0
-            t0 = time.perf_counter()
-            for it in items:
-                if it["kind"] == "boolean":
-                    page.get_by_role("radiogroup", name=it["prompt"]).get_by_label("不符合").click()
-                    clicks += 1
-                elif it["kind"] == "choice":
-                    page.get_by_role("radiogroup", name=it["prompt"]).get_by_label("乙").click()
-                    clicks += 1
-                else:
-                    text = "12.75" if it["kind"] == "number" else "铭牌标识清晰"
-                    page.get_by_role("spinbutton" if it["kind"] == "number" else "textbox", name=it["prompt"]).press_sequentially(text)
-                    keystrokes += len(text)
-            t_typing = time.perf_counter() - t0
-            t1 = time.perf_counter()
-            page.wait_for_function(f"""() => window.fieldApp.store.db.allDocs({{startkey: 'answer:{inspection_id}:',
-                endkey: 'answer:{inspection_id}:\\ufff0'}}).then(r => r.rows.length === {args.items})""", polling=50)
-            t_written = time.perf_counter() - t1
-            page.wait_for_timeout(500)
-            slow = page.evaluate("window.__events")
-            by_kind: dict[str, list[float]] = {}
-            for name, duration, _, _ in slow:
-                by_kind.setdefault(name, []).append(duration)
-            delays = sorted(d for _, _, d, _ in slow)
-            handlers = sorted(p for _, _, _, p in slow)
-            total_events = keystrokes * 3 + clicks * 4  # keydown/keypress/keyup (+input); pointerdown/up/click/change
-            worst = max((d for _, d, _, _ in slow), default=0)
-            print(f"{args.items}-item session: rendered in {t_render:.2f}s; {keystrokes} keystrokes + {clicks} clicks in "
-                  f"{t_typing:.1f}s of driving; all {args.items} answers in IndexedDB {t_written:.2f}s after the last one")
-            print(f"  input events ≥ 16 ms (Event Timing, input to next paint): {len(slow)} of ~{total_events}; worst "
-                  f"{worst:.0f} ms; " + ", ".join(f"{k} {len(v)}× max {max(v):.0f} ms" for k, v in sorted(by_kind.items())))
-            if slow:
-                q = lambda xs, f: xs[min(len(xs) - 1, int(len(xs) * f))]  # noqa: E731
-                print(f"  of those: input delay (main thread busy before the handler) median {q(delays, .5):.1f} ms, p95 "
-                      f"{q(delays, .95):.1f} ms, max {delays[-1]:.1f} ms; handler time median {q(handlers, .5):.1f} ms, "
-                      f"p95 {q(handlers, .95):.1f} ms, max {handlers[-1]:.1f} ms; the rest is rendering to the next paint")
+            page.evaluate("c => window.fieldApp.store.db.put(c)", checklist)
+            session(page, checklist, args.items, with_db=True)
+            # the same typing with the database writes switched off: what the writes cost the typing
+            session(page, checklist, args.items, with_db=False)
             browser.close()
     finally:
         if gunicorn is not None:
