@@ -228,6 +228,7 @@ def test_a_refused_doc_is_shown_and_kept(gateway, playwright_session, api, live_
     refused = page.get_by_role("region", name="被拒绝的记录")
     expect(refused).to_contain_text("服务器拒绝了 1 项记录", timeout=30000)
     expect(refused).to_contain_text(bad_id)
+    expect(refused).to_contain_text("检查表中没有检查项 'no-such-item'")  # the server's reason
     wait_synced(page)
     assert page.evaluate("id => window.fieldApp.store.db.get(id).then(d => d.value)", bad_id) is True
     page.reload()  # still shown after a reload
