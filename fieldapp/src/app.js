@@ -709,7 +709,11 @@ function renderCloseout(view) {
     if (!name.value.trim()) { msg.textContent = "请填写被检查单位代表姓名"; name.focus(); return; }
     const doc = { _id: `closeout:${view.id}`, type: "closeout", inspection_id: view.id, finished_at: isoNow(), summary: summary.value.trim(),
       representative: { name: name.value.trim(), title: title.value.trim() }, author: app.session.username, device_id: deviceId() };
-    try { const old = await app.store.db.get(doc._id); doc._rev = old._rev; } catch { /* first close-out */ }
+    try {
+      const old = await app.store.db.get(doc._id);
+      doc._rev = old._rev;
+      if (old._attachments) doc._attachments = old._attachments; // a signature given before is kept
+    } catch { /* first close-out */ }
     if (drawn) {
       const blob = await new Promise((r) => canvas.toBlob(r, "image/png"));
       doc._attachments = { signature: { content_type: "image/png", data: blob } };
