@@ -19,8 +19,8 @@ from sync import publisher
 from sync.reconciler.processor import Reconciler
 from tests import factories
 from tests.server.field.browser import (  # noqa: F401 - fixtures
-    ARTIFACTS, CHROMIUM, exif_jpeg, fake_camera_args, new_tablet, one_request_at_a_time, playwright_session, sign_in,
-    write_y4m,
+    ARTIFACTS, CHROMIUM, exif_jpeg, fake_camera_args, new_tablet, one_request_at_a_time, playwright_session, qr_png,
+    sign_in, write_y4m,
 )
 from server.field.selectors import dist_dir
 
@@ -315,6 +315,15 @@ def test_a_reload_right_after_typing_and_an_app_update_lose_nothing(gateway, pla
     fold()
     dossier = api(inspector).get(f"/api/v1/dossiers/{inspection.pk}/").json()
     assert {a["item_code"]: a["value"] for a in dossier["answers"]} == {"cert-3": "(粤)XK06-001-00001", "mark-1": False}
+
+    # without a camera, 扫码 reads a photo of the label (jsQR on the device)
+    code = "JY-445202-000123-1"
+    samples = page.get_by_role("region", name="抽样")
+    with page.expect_file_chooser() as chooser:
+        samples.get_by_role("button", name="扫码").click()
+    chooser.value.set_files(files=[{"name": "label.png", "mimeType": "image/png", "buffer": qr_png(code)}])
+    expect(samples.get_by_label("封条编号")).to_have_value(code)
+    expect(samples.get_by_text("校验位正确")).to_be_visible()
 
     # signed out and back in with the network off: the credentials of the online sign-in serve
     context.set_offline(True)
