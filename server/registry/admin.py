@@ -26,3 +26,9 @@ class UnqualifiedProductAdmin(admin.ModelAdmin):
     list_display = ("product_name", "model", "product_category", "manufacturer", "found_in", "rectified")
     list_filter = ("product_category", "rectified")
     search_fields = ("product_name", "model", "brand", "manufacturer", "batch")
+
+    def save_model(self, request, obj, form, change):
+        from .services import unqualified_product_keep_key
+
+        unqualified_product_keep_key(product=obj)
+        super().save_model(request, obj, form, change)

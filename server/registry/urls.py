@@ -1,12 +1,23 @@
 """URL patterns of the registry, mounted by server/urls.py under /api/v1/."""
 from django.urls import path
 
-from . import api
+from . import api, imports_api
 
 api_urlpatterns = [
     path("enterprises/", api.EnterpriseListCreateApi.as_view(), name="enterprises"),
     path("enterprises/export.csv", api.EnterpriseRegisterExportApi.as_view(), {"fmt": "csv"}, name="enterprises-csv"),
     path("enterprises/export.xlsx", api.EnterpriseRegisterExportApi.as_view(), {"fmt": "xlsx"}, name="enterprises-xlsx"),
+    path("enterprises/import/", imports_api.RegisterImportApi.as_view(), name="enterprises-import"),
+    path("enterprises/import/template.csv", imports_api.RegisterTemplateApi.as_view(), {"fmt": "csv"},
+         name="enterprises-import-template-csv"),
+    path("enterprises/import/template.xlsx", imports_api.RegisterTemplateApi.as_view(), {"fmt": "xlsx"},
+         name="enterprises-import-template-xlsx"),
+    path("unqualified-products/import/", imports_api.UnqualifiedImportApi.as_view(), name="unqualified-products-import"),
+    path("unqualified-products/import/template.csv", imports_api.UnqualifiedTemplateApi.as_view(), {"fmt": "csv"},
+         name="unqualified-products-import-template-csv"),
+    path("unqualified-products/import/template.xlsx", imports_api.UnqualifiedTemplateApi.as_view(), {"fmt": "xlsx"},
+         name="unqualified-products-import-template-xlsx"),
+    path("imports/progress/<str:key>/", imports_api.ImportProgressApi.as_view(), name="import-progress"),
     path("enterprises/<int:pk>/", api.EnterpriseDetailApi.as_view(), name="enterprise-detail"),
     path("enterprises/<int:pk>/licences/", api.LicenceCreateApi.as_view(), name="enterprise-licences"),
     path("enterprises/<int:pk>/certificates/", api.CertificateCreateApi.as_view(), name="enterprise-certificates"),
