@@ -1,7 +1,7 @@
 """URL patterns of the registry, mounted by server/urls.py under /api/v1/."""
 from django.urls import path
 
-from . import api, imports_api
+from . import api, imports_api, unqualified_api
 
 api_urlpatterns = [
     path("enterprises/", api.EnterpriseListCreateApi.as_view(), name="enterprises"),
@@ -17,6 +17,13 @@ api_urlpatterns = [
          name="unqualified-products-import-template-csv"),
     path("unqualified-products/import/template.xlsx", imports_api.UnqualifiedTemplateApi.as_view(), {"fmt": "xlsx"},
          name="unqualified-products-import-template-xlsx"),
+    path("unqualified-products/notices/", unqualified_api.NoticeListCreateApi.as_view(), name="unqualified-notices"),
+    path("unqualified-products/notices/<int:pk>/", unqualified_api.NoticeDetailApi.as_view(), name="unqualified-notice-detail"),
+    path("unqualified-products/notices/<int:pk>/letter/<int:enterprise>.pdf", unqualified_api.NoticeLetterApi.as_view(),
+         name="unqualified-notice-letter"),
+    path("disposal-reports/", unqualified_api.DisposalReportListCreateApi.as_view(), name="disposal-reports"),
+    path("operator/rectification-orders/", unqualified_api.OperatorRectificationOrdersApi.as_view(),
+         name="operator-rectification-orders"),
     path("imports/progress/<str:key>/", imports_api.ImportProgressApi.as_view(), name="import-progress"),
     path("enterprises/<int:pk>/", api.EnterpriseDetailApi.as_view(), name="enterprise-detail"),
     path("enterprises/<int:pk>/licences/", api.LicenceCreateApi.as_view(), name="enterprise-licences"),
