@@ -1,7 +1,7 @@
 """URL patterns of the registry, mounted by server/urls.py under /api/v1/."""
 from django.urls import path
 
-from . import api, imports_api, unqualified_api
+from . import api, imports_api, unqualified_api, views
 
 api_urlpatterns = [
     path("enterprises/", api.EnterpriseListCreateApi.as_view(), name="enterprises"),
@@ -30,4 +30,13 @@ api_urlpatterns = [
     path("enterprises/<int:pk>/certificates/", api.CertificateCreateApi.as_view(), name="enterprise-certificates"),
     path("unqualified-products/", api.UnqualifiedProductListCreateApi.as_view(), name="unqualified-products"),
 ]
-urlpatterns: list = []
+urlpatterns = [  # supervisor pages, at the site root
+    path("ui/register/", views.register_page, name="web-register"),
+    path("ui/register/import/", views.register_import, name="web-register-import"),
+    path("ui/unqualified/", views.unqualified_page, name="web-unqualified"),
+    path("ui/unqualified/import/", views.unqualified_import, name="web-unqualified-import"),
+    path("ui/unqualified/export.<str:fmt>", views.unqualified_export, name="web-unqualified-export"),
+    path("ui/unqualified/notices/", views.notice_send, name="web-unqualified-notice-send"),
+    path("ui/unqualified/notices/<int:pk>/", views.notice_detail, name="web-unqualified-notice"),
+    path("ui/unqualified/notices/<int:pk>/recipients.<str:fmt>", views.notice_export, name="web-unqualified-notice-export"),
+]
