@@ -62,6 +62,9 @@ def _run(request: HttpRequest, *, importer, kind: str, title: str) -> dict:
         if confirm:
             upload.close()
     context["result"] = result
+    labels = {c.key: c.label for c in importer.spec.columns}
+    context["error_rows"] = [{"row": e.row, "field": labels.get(e.field, e.field), "message": e.message}
+                             for e in result.errors[:1000]]
     if confirm:
         staging.discard(token=token)
     elif not result.errors:
@@ -116,13 +119,14 @@ def register_page(request: HttpRequest) -> HttpResponse:
 @supervisor_required
 def register_import(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind", "")
-    context = _register_context(request)
     if kind not in KINDS:
-        context["import_error"] = "请选择表格类型（生产企业、销售企业或经营性用户）"
+        outcome = {"import_error": "请选择表格类型（生产企业、销售企业或经营性用户）"}
     else:
-        context.update(_run(request, importer=RegisterImporter(actor=request.user, kind=kind), kind=kind,
-                            title=KIND_TITLES[kind]))
-    return render(request, "registry/register.html", context, status=200)
+        outcome = _run(request, importer=RegisterImporter(actor=request.user, kind=kind), kind=kind,
+                       title=KIND_TITLES[kind])
+    context = _register_context(request)  # after the import: the list shows what it stored
+    context.update(outcome)
+    return render(request, "registry/register.html", context)
 
 
 # --- unqualified products ---------------------------------------------------------------------------------
@@ -147,10 +151,10 @@ def unqualified_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @supervisor_required
 def unqualified_import(request: HttpRequest) -> HttpResponse:
+    outcome = _run(request, importer=UnqualifiedImporter(actor=request.user), kind="unqualified",
+                   title="不合格产品名单（附件4）")
     context = _unqualified_context(request)
-    context.update(_run(request, importer=UnqualifiedImporter(actor=request.user), kind="unqualified",
-                        title="不合格产品名单（附件4）"))
-    context.update({"products": _unqualified_context(request)["products"]})
+    context.update(outcome)
     return render(request, "registry/unqualified.html", context)
 
 
