@@ -13,6 +13,7 @@ from server.api.errors import FieldError
 from server.api.permissions import HasRole
 
 from . import notices
+from .json_parser import SafeJSONParser
 from .models import DisposalAction, Enterprise, UnqualifiedProduct
 
 Supervisors = HasRole.of(Role.SUPERVISOR)
@@ -27,6 +28,8 @@ class NoticeInputSerializer(serializers.Serializer):
 
 class NoticeListCreateApi(APIView):
     """POST (supervisor): send the list; GET (admin, supervisor: their jurisdiction; enterprise: its copies)."""
+
+    parser_classes = [SafeJSONParser]
 
     def get_permissions(self):
         return [Supervisors()] if self.request.method == "POST" else [Readers()]
@@ -98,6 +101,8 @@ class DisposalInputSerializer(serializers.Serializer):
 
 class DisposalReportListCreateApi(APIView):
     """POST: supervisor (enterprise in jurisdiction), the enterprise's own account, admin. GET: scoped."""
+
+    parser_classes = [SafeJSONParser]
 
     permission_classes = [Reporters]
 

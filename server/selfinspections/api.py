@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.api.errors import FieldError
+from server.registry.json_parser import SafeJSONParser
 from server.registry.models import Enterprise
 
 from . import selectors, services
@@ -37,6 +38,8 @@ class SelfInspectionInputSerializer(serializers.Serializer):
 class SelfInspectionListCreateApi(APIView):
     """POST: supervisor (jurisdiction), certifier (enterprise holds a CCC certificate of its body),
     enterprise account (itself), admin. GET: what the caller may see."""
+
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(parameters=[OpenApiParameter("campaign", str), OpenApiParameter("enterprise", int),
                                OpenApiParameter("status", str)], responses=dict)
