@@ -1,6 +1,7 @@
 """Register and unqualified-product imports over the API (contract §9)."""
 from __future__ import annotations
 
+from django.db import IntegrityError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -72,6 +73,10 @@ class _ImportApi(APIView):
             result = run_import(upload=data["file"], importer=importer, dry_run=data["dry_run"], progress=progress)
         except ImportFileError as exc:
             return _file_error(exc)
+        except IntegrityError:
+            # Another import wrote the same enterprise or number meanwhile; nothing of this one was stored.
+            return Response({"detail": "file: 另一个导入同时写入了相同的企业或证照编号，本次未导入任何数据，请重试",
+                             "field": "file"}, status=status.HTTP_409_CONFLICT)
         body = result.as_dict()
         if result.errors:
             first = result.errors[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -57,6 +58,9 @@ def _run(request: HttpRequest, *, importer, kind: str, title: str) -> dict:
         result = run_import(upload=upload, importer=importer, dry_run=not confirm, progress=progress)
     except ImportFileError as exc:
         context["import_error"] = exc.message
+        return context
+    except IntegrityError:
+        context["import_error"] = "另一个导入同时写入了相同的企业或证照编号，本次未导入任何数据，请重试"
         return context
     finally:
         if confirm:

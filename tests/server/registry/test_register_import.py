@@ -187,6 +187,26 @@ def test_malformed_files_are_4xx_naming_what_is_wrong(admin, data, name, status,
     assert not Enterprise.objects.exists()
 
 
+def test_an_empty_workbook_and_a_workbook_of_headers_only_are_400(admin):
+    from openpyxl import Workbook
+
+    out = io.BytesIO()
+    Workbook().save(out)
+    empty = post(admin, out.getvalue(), name="empty.xlsx")
+    assert empty.status_code == 400 and empty.data["field"] in ("file", "headers")
+    headers_only = post(admin, sheets.xlsx_bytes([], headers=sheets.ZH), name="h.xlsx")
+    assert headers_only.status_code == 400 and "没有数据行" in headers_only.data["detail"]
+    assert not Enterprise.objects.exists()
+
+
+def test_blank_rows_keep_sheet_row_numbers(admin):
+    bad = sheets.producer_row(2)
+    bad[4] = "玩具"
+    data = sheets.xlsx_bytes([sheets.producer_row(1), [None] * 10, bad], headers=sheets.ZH)
+    response = post(admin, data, name="gaps.xlsx")
+    assert [(e["row"], e["field"]) for e in response.data["errors"]] == [(4, "product_category")]
+
+
 def test_a_zip_that_is_not_a_workbook_is_415(admin):
     import zipfile
 
