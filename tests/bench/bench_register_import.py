@@ -59,7 +59,7 @@ def main() -> None:
         for n in range(args.rows):
             # about 2 categories per enterprise: 10,000 enterprises × 2 rows
             county = counties[(n // 2) % len(counties)]
-            row = sheets.producer_row(n // 2 + 500_000 * os.getpid() % 1000, jurisdiction=county,
+            row = sheets.producer_row(n // 2, jurisdiction=county,
                                       category=categories[n % 2 + (n // 2) % 2 * 2])
             row[5] = f"(粤)XK06-{n % 1000:03d}-{n // 1000:05d}" if n % 10 == 0 else ""
             yield row
@@ -77,6 +77,8 @@ def main() -> None:
         handle.seek(0)
         return handle
 
+    # A PostgreSQL database named by DATABASE_URL keeps its rows: remove an earlier run's enterprises.
+    Enterprise.objects.filter(name__startswith="揭阳市测试企业", address__startswith="揭阳市测试路").delete()
     before = Enterprise.objects.count()
     print(f"RSS before the first import: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     for label, dry in (("dry run", True), ("import", False), ("re-import", False)):

@@ -2,6 +2,7 @@
 contract §9): one row is one enterprise × one product category."""
 from __future__ import annotations
 
+import functools
 import unicodedata
 from typing import Any
 
@@ -20,7 +21,14 @@ KINDS = {"producers": EnterpriseRole.PRODUCER, "sellers": EnterpriseRole.SELLER,
 KIND_TITLES = {"producers": "生产企业信息表（附件8）", "sellers": "销售企业信息表（附件9）", "users": "经营性用户信息表（附件10）"}
 
 
+@functools.lru_cache(maxsize=4096)
+def _fold_text(value: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", value).split()).casefold()
+
+
 def _fold(value: Any) -> str:
+    if isinstance(value, str):
+        return _fold_text(value)
     return "".join(unicodedata.normalize("NFKC", str(value)).split()).casefold()
 
 

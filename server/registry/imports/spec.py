@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .reader import ImportFileError
+
+
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 
 
 class CellError(Exception):
@@ -29,7 +33,7 @@ def text(*, max_length: int) -> Callable[[Any], str]:
         if isinstance(value, (dt.datetime, dt.date)):
             value = value.isoformat()
         result = " ".join(str(value).split()) if not isinstance(value, str) else value.strip()
-        if any(0xD800 <= ord(ch) <= 0xDFFF or ch == "\x00" for ch in result):
+        if _BAD_CHARS.search(result):
             raise CellError("含有无效字符")
         if len(result) > max_length:
             raise CellError(f"过长：最多 {max_length} 个字符")
