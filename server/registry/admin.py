@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from .models import CccCertificate, Enterprise, ProductionLicence, UnqualifiedProduct
+from .models import (
+    CccCertificate, DisposalReport, Enterprise, NoticeRecipient, ProductionLicence, RegisterEntry, UnqualifiedNotice,
+    UnqualifiedProduct,
+)
 
 
 class LicenceInline(admin.TabularInline):
@@ -32,3 +35,35 @@ class UnqualifiedProductAdmin(admin.ModelAdmin):
 
         unqualified_product_keep_key(product=obj)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(RegisterEntry)
+class RegisterEntryAdmin(admin.ModelAdmin):
+    list_display = ("enterprise", "role", "product_category", "channel", "updated_at")
+    list_filter = ("role", "product_category", "channel")
+    search_fields = ("enterprise__name", "enterprise__credit_code")
+    raw_id_fields = ("enterprise",)
+
+
+class NoticeRecipientInline(admin.TabularInline):
+    model = NoticeRecipient
+    extra = 0
+    raw_id_fields = ("enterprise",)
+    readonly_fields = ("enterprise", "products")
+    can_delete = False
+
+
+@admin.register(UnqualifiedNotice)
+class UnqualifiedNoticeAdmin(admin.ModelAdmin):
+    list_display = ("pk", "jurisdiction", "product_categories", "sent_by", "sent_at")
+    list_filter = ("jurisdiction",)
+    readonly_fields = ("jurisdiction", "product_categories", "sent_by", "sent_at", "idempotency_key")
+    inlines = [NoticeRecipientInline]
+
+
+@admin.register(DisposalReport)
+class DisposalReportAdmin(admin.ModelAdmin):
+    list_display = ("enterprise", "unqualified_product", "action", "reported_on", "penalty_exemption")
+    list_filter = ("action", "penalty_exemption")
+    search_fields = ("enterprise__name",)
+    raw_id_fields = ("enterprise", "unqualified_product", "submitted_by")
