@@ -36,6 +36,7 @@ urlpatterns = [  # supervisor pages, at the site root
     path("ui/unqualified/", views.unqualified_page, name="web-unqualified"),
     path("ui/unqualified/import/", views.unqualified_import, name="web-unqualified-import"),
     path("ui/unqualified/export.<str:fmt>", views.unqualified_export, name="web-unqualified-export"),
+    path("ui/unqualified/disposal-reports.<str:fmt>", views.disposal_export, name="web-disposal-export"),
     path("ui/unqualified/notices/", views.notice_send, name="web-unqualified-notice-send"),
     path("ui/unqualified/notices/<int:pk>/", views.notice_detail, name="web-unqualified-notice"),
     path("ui/unqualified/notices/<int:pk>/recipients.<str:fmt>", views.notice_export, name="web-unqualified-notice-export"),

@@ -139,9 +139,12 @@ def register_import(request: HttpRequest) -> HttpResponse:
 def _unqualified_context(request: HttpRequest) -> dict:
     products = list(UnqualifiedProduct.objects.order_by("rectified", "product_category", "manufacturer", "pk")[:2000])
     sent = list(notices.notice_list_visible(user=request.user)[:50])
+    reports = list(notices.disposal_list_visible(user=request.user)[:200])
     return {"products": [{"p": p, "category": CATEGORY_LABELS.get(p.product_category)} for p in products],
             "notices": [{"n": n, "recipients": n.recipients.count(),
                          "categories": "、".join(CATEGORY_LABELS.get(c, c) for c in n.product_categories)} for n in sent],
+            "reports": [{"r": r, "action": r.get_action_display(), "exemption": r.get_penalty_exemption_display()}
+                        for r in reports],
             "counties": _county_choices(request.user), "categories": ProductCategory.choices,
             "may_send": request.user.effective_role == Role.SUPERVISOR,
             "progress_key": _progress_key(), "max_mb": max_bytes() // (1024 * 1024), "kind": "unqualified"}
@@ -221,3 +224,25 @@ def notice_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         return tables.download(data=tables.csv_bytes(columns=NOTICE_COLUMNS, rows=rows), filename=name)
     return tables.download(data=tables.xlsx_bytes(columns=NOTICE_COLUMNS, rows=rows, title="通知接收企业",
                                                   widths=[34, 22, 40, 10]), filename=name)
+
+
+DISPOSAL_COLUMNS = [("enterprise", "企业"), ("product", "不合格产品"), ("action", "处置方式"), ("quantity", "数量"),
+                    ("stopped_sale_on", "停止销售日期"), ("reported_on", "报告日期"), ("harm_caused", "造成危害"),
+                    ("exemption", "免罚判定"), ("reason", "理由")]
+
+
+@supervisor_required
+def disposal_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    rows = [{"enterprise": r.enterprise.name, "product": f"{r.unqualified_product.manufacturer} {r.unqualified_product.product_name} "
+             f"{r.unqualified_product.model}", "action": r.get_action_display(),
+             "quantity": None if r.quantity is None else float(r.quantity), "stopped_sale_on": r.stopped_sale_on,
+             "reported_on": r.reported_on, "harm_caused": "是" if r.harm_caused else "否",
+             "exemption": r.get_penalty_exemption_display(), "reason": r.exemption_reason}
+            for r in notices.disposal_list_visible(user=request.user)]
+    name = f"disposal-reports.{fmt}"
+    if fmt == "csv":
+        return tables.download(data=tables.csv_bytes(columns=DISPOSAL_COLUMNS, rows=rows), filename=name)
+    return tables.download(data=tables.xlsx_bytes(columns=DISPOSAL_COLUMNS, rows=rows, title="不合格产品处置报告",
+                                                  widths=[30, 36, 10, 8, 12, 12, 8, 14, 60]), filename=name)

@@ -89,3 +89,16 @@ def test_coverage_and_campaign_pages_show_missing_enterprises(supervisor_client)
     campaign = supervisor_client.get("/ui/campaign/?campaign=jieyang-2019").content.decode()
     assert "企业自查报告汇总上报" in campaign and "2019-08-25" in campaign
     assert "1 家生产企业未提交自查报告" in campaign and "尚无销售企业、经营性用户" in campaign
+
+
+def test_disposal_reports_show_with_their_exemption_and_export(supervisor_client, api):
+    prod = unqualified_product_create(actor=factories.user(Role.ADMIN), product_category="wire-cable", product_name="电线",
+                                      model="BV 2.5", manufacturer="某电缆厂")
+    seller = factories.enterprise("445202", roles=["seller"], product_categories=["wire-cable"], name="榕城区五金商行")
+    api(factories.user(Role.ADMIN)).post("/api/v1/disposal-reports/", {
+        "enterprise": seller.pk, "unqualified_product": prod.pk, "action": "destroyed", "reported_on": "2019-07-02",
+        "harm_caused": False}, format="json")
+    html = supervisor_client.get("/ui/unqualified/").content.decode()
+    assert "榕城区五金商行" in html and "可免予行政处罚" in html
+    sheet = load_workbook(io.BytesIO(supervisor_client.get("/ui/unqualified/disposal-reports.xlsx").content)).active
+    assert sheet["A2"].value == "榕城区五金商行" and sheet["H2"].value == "可免予行政处罚"
