@@ -266,3 +266,12 @@ def test_progress_of_an_import_is_readable_by_its_owner_only(api, settings, tmp_
     assert progress.data["state"] == "done" and progress.data["rows"] == 1
     assert progress.data["result"]["created"] == 1
     assert api(factories.user(Role.ADMIN)).get("/api/v1/imports/progress/abcdef123456/").status_code == 404
+
+
+def test_the_register_export_carries_channel_contact_and_phone(admin):
+    row = sheets.producer_row(7, channel="网店")
+    assert post(admin, sheets.csv_bytes([row], headers=sheets.ZH), kind="sellers").status_code == 200
+    text = admin.get("/api/v1/enterprises/export.csv").content.decode("utf-8-sig")
+    header, line = text.splitlines()[:2]
+    assert "销售渠道" in header and "联系人" in header
+    assert "网店" in line and "联系人7" in line and "13800000007" in line
