@@ -64,6 +64,8 @@ def main() -> None:
             row[5] = f"(粤)XK06-{n % 1000:03d}-{n // 1000:05d}" if n % 10 == 0 else ""
             yield row
 
+    print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} cores")
     t0 = time.perf_counter()
     data = sheets.xlsx_bytes(rows()) if args.format == "xlsx" else sheets.csv_bytes(list(rows()))
     path = Path(data_dir) / f"register.{args.format}"
@@ -97,6 +99,8 @@ def main() -> None:
               + (f"peak heap {peak / 1e6:.1f} MB  " if args.tracemalloc else "") +
               f"peak RSS {rss:.0f} MB")
     print(f"enterprises: {before} -> {Enterprise.objects.count()}")
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -142,7 +142,7 @@ class RegisterImporter:
         self.jurisdictions |= {_fold(name): code for code, name in Jurisdiction.objects.values_list("code", "name")}
         self.bodies = {b.code: b for b in CertificationBody.objects.all()} | {_fold(b.name): b for b in CertificationBody.objects.all()}
         # Compact per-import memory: the first row and a fingerprint per enterprise, the owner of each number.
-        self.fingerprints: dict[str, tuple[int, tuple]] = {}
+        self.fingerprints: dict[str, tuple[int, int]] = {}
         self.numbers: dict[str, tuple[int, str, str]] = {}
 
     def _covers(self, code: str) -> bool:
@@ -175,7 +175,8 @@ class RegisterImporter:
             elif not v.get("certificate"):
                 errors.append(RowError(number, "certification_body", "填写发证机构时须同时填写强制性认证证书编号"))
             v["certification_body_obj"] = body
-        fingerprint = (v["name"], v["address"], v["jurisdiction"], v.get("contact") or "", v.get("phone") or "")
+        # A hash, not the tuple: the memory this keeps per enterprise stays small (~0.2 KB).
+        fingerprint = hash((v["name"], v["address"], v["jurisdiction"], v.get("contact") or "", v.get("phone") or ""))
         first = self.fingerprints.get(v["credit_code"])
         if first is None:
             self.fingerprints[v["credit_code"]] = (number, fingerprint)
