@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
-from server.accounts.models import Jurisdiction, Role
+from server.accounts.models import Role
 from server.api import tables
 from server.web.views import _county_choices, _error_text, supervisor_required
 
