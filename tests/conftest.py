@@ -74,7 +74,7 @@ def sync_store(sync_store_server, settings):
 
 @pytest.fixture(autouse=True)
 def _contract_jurisdictions(request):
-    """The data migration's jurisdictions, put back after a transactional test flushed them."""
+    """The data migrations' jurisdictions and seed campaign, put back after a transactional test flushed them."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None:
         yield
@@ -89,6 +89,13 @@ def _contract_jurisdictions(request):
         rows = importlib.import_module("server.accounts.migrations.0002_contract_jurisdictions").JURISDICTIONS
         for code, name, parent in rows:
             Jurisdiction.objects.update_or_create(code=code, defaults={"name": name, "parent_id": parent})
+    from server.campaigns.models import Campaign
+
+    if not Campaign.objects.filter(code="jieyang-2019").exists():  # the seed campaign (contract §8), likewise
+        from server.campaigns.seed import JIEYANG_2019
+        from server.campaigns.services import campaign_create_or_update
+
+        campaign_create_or_update(data=JIEYANG_2019)
     yield
 
 

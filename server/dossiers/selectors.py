@@ -12,6 +12,7 @@ from server.api.errors import FieldError
 from server.inspections.selectors import inspection_get_visible, inspection_list_visible
 from server.registry.choices import ProductCategory
 
+from . import alerts
 from .models import Closeout, DocConflict, Dossier, DossierStatus, Photo, PhotoStatus, Sample
 
 
@@ -195,6 +196,7 @@ def dossier_detail(*, dossier: Dossier, request=None) -> dict:
             "has_signature": closeout.has_signature,
         },
         "conflicts": [{"doc_id": c.doc_id, "doc_type": c.doc_type, "revisions": c.revisions} for c in conflicts.values()],
+        "alerts": alerts.alerts_for(inspection_id=inspection.pk),
         "findings": parts.get("findings", []),
         "audits": parts.get("audits", []),
         "review": parts.get("review"),

@@ -115,7 +115,7 @@ class EnterpriseRegisterExportApi(APIView):
         qs = selectors.enterprise_list_visible(user=request.user)
         if request.query_params.get("jurisdiction"):
             qs = qs.filter(jurisdiction_id=request.query_params["jurisdiction"])
-        rows = register_rows(enterprises=qs.order_by("jurisdiction_id", "name"))
+        rows = register_rows(enterprises=qs.prefetch_related("register_entries").order_by("jurisdiction_id", "name"))
         if fmt == "csv":
             return tables.download(data=tables.csv_bytes(columns=COLUMNS, rows=rows), filename="enterprises.csv")
         data = tables.xlsx_bytes(columns=COLUMNS, rows=rows, title="企业信息库", widths=WIDTHS)

@@ -18,6 +18,8 @@ def enterprise_list_visible(*, user: User) -> QuerySet[Enterprise]:
         return qs.filter(jurisdiction__in=jurisdictions.descendants_of(code=user.jurisdiction_id))
     if role == Role.CERTIFIER and user.certification_body_id:
         return qs.filter(certificates__certification_body=user.certification_body_id).distinct()
+    if role == Role.ENTERPRISE and user.enterprise_id:
+        return qs.filter(pk=user.enterprise_id)  # an operator's account sees its own record only
     return qs.none()
 
 

@@ -26,7 +26,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         model = Enterprise
         fields = [
             "id", "name", "credit_code", "address", "jurisdiction", "roles", "product_categories",
-            "latitude", "longitude", "licences", "certificates", "created_at", "updated_at",
+            "latitude", "longitude", "contact", "phone", "licences", "certificates", "created_at", "updated_at",
         ]
 
 

@@ -13,6 +13,7 @@ from server.api.errors import FieldError
 
 from .choices import EnterpriseRole, ProductCategory
 from .identifiers import ccc_number_error, credit_code_error, licence_number_error
+from .matching import product_key
 from .models import CccCertificate, Enterprise, ProductionLicence, UnqualifiedProduct
 
 
@@ -189,4 +190,10 @@ def unqualified_product_create(
         batch=batch.strip(),
         found_in=found_in.strip(),
         rectified=rectified,
+        match_key=product_key(manufacturer=manufacturer, model=model),
     )
+
+
+def unqualified_product_keep_key(*, product: UnqualifiedProduct) -> None:
+    """Bring the match key up to date after an edit (admin)."""
+    product.match_key = product_key(manufacturer=product.manufacturer, model=product.model)

@@ -102,6 +102,15 @@ def finding_candidates(*, inspection: Inspection) -> list[dict[str, Any]]:
         if test.doc_id not in recorded:
             out.append({"source_doc_id": test.doc_id, "item_code": test.item_code, "kind": "quicktest",
                         "detail": f"快检不合格：结果 {_measure(test.result)}，限值 {_measure(test.limit)}（{test.basis}）"})
+    from server.dossiers.alerts import finding_candidates as alert_candidates
+
+    offered = {(c["source_doc_id"], c["item_code"]) for c in out}
+    for candidate in alert_candidates(inspection=inspection):
+        key = (candidate["source_doc_id"], candidate["item_code"])
+        if key not in offered and not Finding.objects.filter(inspection=inspection, item_code=candidate["item_code"],
+                                                             source_doc_id=candidate["source_doc_id"]).exists():
+            offered.add(key)
+            out.append(candidate)
     return out
 
 

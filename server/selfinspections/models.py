@@ -39,6 +39,9 @@ class SelfInspection(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(product_category__in=ProductCategory.values), name="selfinspection_category_valid"),
             models.CheckConstraint(condition=Q(status__in=SelfInspectionStatus.values), name="selfinspection_status_valid"),
+            # One report per enterprise, category and day: a retried submission is never a second report.
+            models.UniqueConstraint(fields=["enterprise", "product_category", "submitted_on"],
+                                    name="selfinspection_natural_key"),
         ]
         indexes = [models.Index(fields=["campaign", "product_category"], name="selfinspection_campaign_cat")]
 
