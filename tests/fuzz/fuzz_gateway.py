@@ -77,7 +77,7 @@ def main() -> int:
                                            timeout=90)
                 status = response.status_code
             except requests.RequestException as exc:
-                unanswered.append(f"#{number} {exc.__class__.__name__}: {request.describe()}")
+                unanswered.append(f"#{number} {exc.__class__.__name__} {str(exc)[:200]}: {request.describe()}")
                 by_status["no answer"] += 1
                 continue
             by_status[status] += 1
