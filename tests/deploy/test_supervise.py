@@ -99,12 +99,17 @@ def test_a_command_that_ignores_sigterm_is_killed_after_the_grace(tmp_path):
     marker = tmp_path / "up"
     wrapper = subprocess.Popen([sys.executable, str(SUPERVISE), "--grace", "1", "--", sys.executable, "-c",
                                 stubborn % str(marker)], stderr=subprocess.PIPE, start_new_session=True)
-    wait_for(marker.exists, what="the command")
-    started = time.monotonic()
-    wrapper.send_signal(signal.SIGTERM)
-    assert wrapper.wait(timeout=10) == 0
-    assert time.monotonic() - started < 6
-    assert b"SIGKILL" in wrapper.stderr.read()
+    try:
+        wait_for(marker.exists, what="the command")
+        started = time.monotonic()
+        wrapper.send_signal(signal.SIGTERM)
+        assert wrapper.wait(timeout=10) == 0
+        assert time.monotonic() - started < 6
+        assert b"SIGKILL" in wrapper.stderr.read()
+    finally:
+        if wrapper.poll() is None:
+            os.killpg(wrapper.pid, signal.SIGKILL)
+            wrapper.wait(5)
 
 
 def test_a_killed_wrapper_takes_its_command_with_it(supervised):

@@ -7,7 +7,8 @@ to an uninterrupted run.
 One pouchdb-server holds two databases with the same field docs (same ids, same revisions);
 one SQLite database (inspections, users) is copied twice. Run A folds its database uninterrupted
 (`manage.py reconcile --once`). Run B starts `manage.py reconcile` (the long-running loop, batches of
---batch-size changes) and SIGKILLs it after a random 0.3–2.5 s, --kills times, then lets it finish.
+--batch-size changes), waits until it has folded something, SIGKILLs it at a random moment of the
+next 0–0.8 s, --kills times (while the ingest is unfinished), then lets it finish.
 Both are then dumped canonically (every dossier's contract §6 body in a stable order, without
 `updated_at`; every folded revision; the change-error table) and compared. Prints the kills, how
 many interrupted an unfinished ingest, and the comparison; exit status 1 when they differ.
@@ -135,7 +136,7 @@ def main() -> int:
             return {**os.environ, **stack.env, "COUCHDB_DB": name, "DATABASE_URL": f"sqlite:///{paths[name]}",
                     "SYNC_PUBLISH_ON_COMMIT": "false"}
 
-        def folded(name: str) -> int:
+        def folded(name: str) -> int:  # noqa: F811 - through Django, as the dump reads
             out = subprocess.run([sys.executable, "-c", PROGRESS], cwd=REPO, env=env_for(name), capture_output=True,
                                  text=True, timeout=120)
             return int(out.stdout.strip() or 0)
@@ -146,24 +147,36 @@ def main() -> int:
         print(f"run A (uninterrupted): {folded('run_a')} revisions folded in {time.monotonic() - started:.0f} s",
               flush=True)
 
+        def count_now(name: str) -> int:
+            with sqlite3.connect(f"file:{paths[name]}?mode=ro", uri=True, timeout=30) as conn:
+                return conn.execute("SELECT COUNT(*) FROM dossiers_fieldrevision").fetchone()[0]
+
         kills = interrupted = 0
         progress = []
         log = open(stack.workdir / "run_b.log", "ab")
         started = time.monotonic()
         for _ in range(args.kills):
+            before = count_now("run_b")
+            if before >= len(docs):
+                break
             process = subprocess.Popen(
                 [sys.executable, "manage.py", "reconcile", "--poll-seconds", "0.5", "--batch-size", str(args.batch_size)],
                 cwd=REPO, env=env_for("run_b"), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-            time.sleep(rnd.uniform(0.3, 2.5))
+            # wait until this run has folded something (it is in the middle of the ingest), then kill
+            # it at a random moment of the next 0–0.8 s: mid-batch, mid-transaction or between them
+            deadline = time.monotonic() + 120
+            while count_now("run_b") == before and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.05)
+            time.sleep(rnd.uniform(0, 0.8))
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             kills += 1
-            count = folded("run_b")
+            count = count_now("run_b")
             progress.append(count)
             if count < len(docs):
                 interrupted += 1
         print(f"run B: {kills} SIGKILLs in {time.monotonic() - started:.0f} s, {interrupted} while the ingest was "
-              f"unfinished; folded after each kill: {progress}", flush=True)
+              f"unfinished; revisions folded at each kill: {progress}", flush=True)
         subprocess.run([sys.executable, "manage.py", "reconcile", "--once", "--batch-size", str(args.batch_size)],
                        cwd=REPO, env=env_for("run_b"), check=True, timeout=1800, stdout=log, stderr=subprocess.STDOUT)
 
