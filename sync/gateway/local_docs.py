@@ -37,6 +37,8 @@ def put_local(request, user, local_id: str):
     where = inputs.text_problem(body)
     if where is not None:
         raise bad_request(inputs.describe_text_problem(where))
+    if inputs.depth_of(body, limit=inputs.MAX_DOC_DEPTH) > inputs.MAX_DOC_DEPTH:
+        raise bad_request(f"_local 文档 JSON 嵌套超过 {inputs.MAX_DOC_DEPTH} 层上限 (nested deeper than {inputs.MAX_DOC_DEPTH} levels)")
     given = body.pop("_rev", None)
     body.pop("_id", None)
     if len(dumps(body)) > MAX_LOCAL_BYTES:

@@ -42,7 +42,7 @@ def store_answers() -> bool:
 
 # --- JSON depth ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("levels", [300, 1_100, 5_000])
+@pytest.mark.parametrize("levels", [1_001, 1_100, 5_000])
 @pytest.mark.parametrize("method, path, wrap", [
     ("post", "_bulk_docs", lambda d: b'{"docs": [{"_id": "x", "a": ' + d + b"}]}"),
     ("post", "_revs_diff", lambda d: b'{"x": ' + d + b"}"),
@@ -62,6 +62,15 @@ def test_deep_json_is_a_400_naming_the_depth_limit(field, method, path, wrap, le
     assert response.status_code == 400, response.content
     assert str(inputs.MAX_BODY_DEPTH) in body_of(response)["reason"]
     assert not LocalDoc.objects.exists() and not IndexedDoc.objects.filter(doc_id="x").exists()
+
+
+def test_a_local_doc_nested_too_deep_is_a_400(field):
+    inspector, _ = field
+    client = SyncClient(inspector)
+    body = b'{"history": ' + deep(inputs.MAX_DOC_DEPTH + 1) + b"}"
+    response = client.client.put("/sync/field/_local/cp", data=body, content_type="application/json", **client.headers)
+    assert response.status_code == 400 and str(inputs.MAX_DOC_DEPTH) in body_of(response)["reason"]
+    assert not LocalDoc.objects.exists()
 
 
 def test_deep_json_with_a_huge_integer_is_refused_without_recursion(field):
