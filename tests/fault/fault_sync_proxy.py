@@ -144,8 +144,8 @@ def main() -> int:
             proxy = CuttingProxy(target=("127.0.0.1", int(web.rsplit(":", 1)[1])), seed=args.seed).start()
             url = f"http://127.0.0.1:{proxy.port}/sync/field"
         stack.start_reconciler(supervised=True)
-        print(f"stack up; proxy between {args.between} and {'the gateway' if args.between == 'tablets' else 'the store'}",
-              flush=True)
+        print("stack up; proxy between " + ("the tablets and the gateway" if args.between == "tablets"
+                                            else "the gateway and the store"), flush=True)
         tablets = [TabletRun(number=n, url=url, username=inspectors[n].username, inspection_id=inspections[n],
                              waves=args.waves, seed=rnd.getrandbits(32)) for n in range(args.tablets)]
         started = time.monotonic()
