@@ -207,7 +207,10 @@ def main() -> int:
         print(f"gateway access log: {web_log.count(chr(34) + ' 503 ')} × 503, {fives} × 500; "
               f"reconciler restarts by the supervisor: {stack.log('reconciler').count('restarting in')}")
         windows = [push_window, fold_window]
-        statuses = collections.Counter(status for w in windows for counts in w.values() for status in counts.elements())
+        statuses: collections.Counter = collections.Counter()
+        for window in windows:
+            for counts in window.values():
+                statuses.update(counts)
         polled_500 = statuses[500]
         bad = lost or index_problems or missing or doubled or folded_twice or fives or polled_500 or any(
             t.error for t in tablets)
