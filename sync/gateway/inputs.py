@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from .http import GatewayError, bad_request, max_request_bytes
+from .http import GatewayError, bad_request, read_body
 
 MAX_BODY_DEPTH = 1_000  # below orjson's own limit (1,024)
 # The standard parser (bodies orjson declines: integers over 64 bits, lone surrogates) recurses once
@@ -198,12 +198,6 @@ def _has_body(request) -> bool:
     return "chunked" in (request.META.get("HTTP_TRANSFER_ENCODING") or "").lower()
 
 
-def read_body(request) -> bytes:
-    from .http import read_body as read
-
-    return read(request)
-
-
 def json_body(request, *, what: str = "request body", optional: bool = False) -> Any:
     """Content-Type checked, body read (size limit), JSON parsed (depth limit). `optional`: an empty
     body is {}."""
@@ -229,8 +223,7 @@ def item_count(items: list, name: str, *, limit: int = MAX_ITEMS) -> None:
 # --- query parameters --------------------------------------------------------------------------------
 
 def _value(request, name: str) -> str | None:
-    raw = request.GET.get(name)
-    return None if raw is None else raw
+    return request.GET.get(name)
 
 
 def query_bool(request, name: str, default: bool = False) -> bool:
@@ -512,10 +505,6 @@ def _attachments_problem(atts: Any) -> str | None:
         elif att.get("stub") is not True:
             return f"{where}: 需要 data，或 \"stub\": true"
     return None
-
-
-def max_body_bytes() -> int:
-    return max_request_bytes()
 
 
 def describe_id(doc_id: str) -> str:

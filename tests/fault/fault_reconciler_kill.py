@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from tests.support.live_stack import LiveStack, stop_group  # noqa: E402
+from tests.support.live_stack import LiveStack  # noqa: E402
 
 DOCS_PER_INSPECTION = 50
 
