@@ -15,7 +15,8 @@ Production runs the reconciler under systemd with `Restart=always` instead (depl
   after `--grace` seconds whatever is left of the group is killed (SIGKILL); then the wrapper exits 0.
   A pending restart is cancelled.
 - If the wrapper itself is killed with SIGKILL, the kernel sends SIGTERM to the command
-  (PR_SET_PDEATHSIG), so it never outlives its supervisor.
+  (PR_SET_PDEATHSIG), so it does not outlive its supervisor (processes the command started itself
+  are then the command's to stop; the reconciler starts none).
 - Each start and exit is logged on stderr (`supervise[<name>]: …`).
 """
 from __future__ import annotations

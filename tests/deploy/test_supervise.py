@@ -63,9 +63,13 @@ def supervised(tmp_path):
          "--stable-after", "30", "--grace", "3", "--", sys.executable, "-c", CHILD, str(pid_file)],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     yield wrapper, pid_file, tmp_path / "supervise.log"
-    if wrapper.poll() is None:
-        os.killpg(wrapper.pid, signal.SIGKILL)
-        wrapper.wait(5)
+    if wrapper.poll() is None:  # a clean stop takes the command's whole group with it
+        wrapper.send_signal(signal.SIGTERM)
+        try:
+            wrapper.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(wrapper.pid, signal.SIGKILL)
+            wrapper.wait(5)
 
 
 def test_a_killed_command_is_restarted_with_back_off(supervised):
@@ -113,8 +117,16 @@ def test_a_command_that_ignores_sigterm_is_killed_after_the_grace(tmp_path):
 
 
 def test_a_killed_wrapper_takes_its_command_with_it(supervised):
+    """The command gets SIGTERM from the kernel; what the command itself started is its own business
+    (the reconciler starts nothing), so the helper is cleaned up here."""
     wrapper, pid_file, _ = supervised
-    child, _ = wait_for(lambda: read_pids(pid_file), what="the command")
-    wrapper.kill()
-    wrapper.wait(5)
-    wait_for(lambda: not alive(child), timeout=5, what="the command to die with its wrapper")
+    child, helper = wait_for(lambda: read_pids(pid_file), what="the command")
+    try:
+        wrapper.kill()
+        wrapper.wait(5)
+        wait_for(lambda: not alive(child), timeout=5, what="the command to die with its wrapper")
+    finally:
+        try:
+            os.kill(helper, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
