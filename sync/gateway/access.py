@@ -15,6 +15,7 @@ from server.accounts.models import Role
 from server.inspections.models import Inspection
 
 from .http import GatewayError
+from .inputs import storable_id
 from .models import PUBLIC_SCOPE, IndexedDoc, SeqCounter
 
 
@@ -168,9 +169,10 @@ _ID_CHUNK = 500  # ids per plain query: far below every SQLite's parameter limit
 
 
 def storable_ids(doc_ids) -> list[str]:
-    """The ids that can be in the index, once each: an id with a NUL character cannot (the gateway
-    refuses such docs, and PostgreSQL cannot even compare with one), so it is never looked up."""
-    return [doc_id for doc_id in dict.fromkeys(doc_ids) if isinstance(doc_id, str) and "\x00" not in doc_id]
+    """The ids that can be in the index, once each: an id with a NUL character or a lone surrogate
+    cannot (the gateway refuses such docs, and the database cannot even compare with one), so it is
+    never looked up; nor is one longer than any id the gateway stores."""
+    return [doc_id for doc_id in dict.fromkeys(doc_ids) if storable_id(doc_id)]
 
 
 def _by_ids(columns: str, doc_ids) -> list[tuple]:

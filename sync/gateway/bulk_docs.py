@@ -15,10 +15,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from django.conf import settings
 from django.db import transaction
 
+from . import inputs
 from .access import Access, known_revisions, rows_for
-from .http import GatewayError, bad_request, dumps, json_object_body, json_response, parse_json, read_body
-from .index import REV_RE_FULL, Revision, record, revisions_chain
-from .upstream import call, json_of
+from .http import GatewayError, bad_request, dumps, json_response, read_body
+from .index import Revision, record, revisions_chain
+from .upstream import call, json_of, unavailable
+from sync import store
 from .validation import field_scope, inspection_of, refusal
 
 
@@ -31,8 +33,9 @@ def _doc_id(doc) -> str | None:
 
 
 def bulk_docs(request, access: Access):
+    inputs.check_content_type(request)
     raw = read_body(request)
-    body = parse_json(raw)
+    body = inputs.parse_json(raw)
     if not isinstance(body, dict):
         raise bad_request("request body: 必须是 JSON 对象 {\"docs\": [...]}")
     docs = body.get("docs")
@@ -41,6 +44,8 @@ def bulk_docs(request, access: Access):
     new_edits = body.get("new_edits", True)
     if not isinstance(new_edits, bool):
         raise bad_request("new_edits: 必须是 true 或 false")
+    if set(body) - {"docs", "new_edits"}:
+        raw = None  # other members (all_or_nothing, …) are not forwarded: the docs are sent re-serialised
     return json_response(store_docs(access=access, docs=docs, new_edits=new_edits, raw=raw), status=201)
 
 
@@ -52,9 +57,9 @@ def store_docs(*, access: Access, docs: list, new_edits: bool, raw: bytes | None
     if not access.read_only:  # which of the named inspections are the user's: one query
         access.prefetch_writable([inspection_of(doc) for doc in docs if isinstance(doc, dict)]
                                  + [row.scope for row in existing.values()])
-    # PostgreSQL cannot hold a NUL character in text or JSON, so the dossier could never take such a
-    # doc: look for one only when the body may hold one at all.
-    may_hold_nul = raw is None or b"\\u0000" in raw or b"\x00" in raw
+    # PostgreSQL cannot hold a NUL character, and no database or encoder takes a lone surrogate: look
+    # for either only when the body may hold one at all.
+    may_hold_bad_text = inputs.may_hold_bad_text(raw)
     accepted: list[int] = []
     for position, (doc, doc_id) in enumerate(zip(docs, ids)):
         if not isinstance(doc, dict):
@@ -63,17 +68,15 @@ def store_docs(*, access: Access, docs: list, new_edits: bool, raw: bytes | None
         if doc_id is None:
             results[position] = {"id": doc.get("_id"), "error": "forbidden", "reason": "_id: 必填字符串 (required)"}
             continue
-        if "\x00" in doc_id:
-            results[position] = {"id": doc_id, "error": "forbidden", "reason": "_id: 不得包含 NUL 字符"}
+        if may_hold_bad_text and (where := inputs.text_problem(doc)) is not None:
+            results[position] = {"id": doc_id, "error": "forbidden",
+                                 "reason": inputs.describe_text_problem(where)}
             continue
-        if may_hold_nul and (where := _nul_in(doc)) is not None:
-            results[position] = {"id": doc_id, "error": "forbidden", "reason": f"{where}: 不得包含 NUL 字符 (\\u0000)"}
+        shape = inputs.doc_shape_problem(doc)
+        if shape is not None:
+            results[position] = {"id": doc_id, "error": shape[0], "reason": shape[1]}
             continue
-        rev = doc.get("_rev")
-        if rev is not None and (not isinstance(rev, str) or not REV_RE_FULL.fullmatch(rev)):
-            results[position] = {"id": doc_id, "error": "bad_request", "reason": f"_rev: 格式无效 {rev!r}"}
-            continue
-        if not new_edits and rev is None:
+        if not new_edits and doc.get("_rev") is None:
             results[position] = {"id": doc_id, "error": "bad_request", "reason": "_rev: new_edits=false 时必填"}
             continue
         reason = refusal(doc=doc, access=access, existing=existing.get(doc_id))
@@ -190,24 +193,9 @@ class BatchRefused(GatewayError):
         self.store_reason = store_reason
 
 
-def _nul_in(value, path: str = "") -> str | None:
-    """The dotted path of the first string (or key) holding a NUL character, else None."""
-    if isinstance(value, str):
-        return (path or "value") if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                return where
-            found = _nul_in(item, where)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _nul_in(item, f"{path}[{index}]")
-            if found is not None:
-                return found
-    return None
+# Errors pouchdb-server and CouchDB answer with a 5xx for one malformed doc (the doc's fault, not the
+# store's): when the store is up and a doc sent alone gets one of them, that doc is refused alone.
+DOC_FAULT_ERRORS = ("doc_validation", "badarg", "bad_request", "invalid_json", "illegal_docid")
 
 
 def _store_each(batch: list[dict], *, new_edits: bool) -> list[dict]:
@@ -216,18 +204,39 @@ def _store_each(batch: list[dict], *, new_edits: bool) -> list[dict]:
     for doc in batch:
         try:
             answers.extend(_store_call(dumps({"docs": [doc], "new_edits": new_edits})))
+        except StoreFailed as exc:
+            if exc.store_error not in DOC_FAULT_ERRORS or store.ping() is not None:
+                raise unavailable(f"HTTP {exc.http_status}") from None
+            answers.append({"id": doc["_id"], "error": "forbidden",
+                            "reason": f"同步存储拒绝了该文档 ({exc.store_error}: {exc.store_reason})"})
         except BatchRefused as exc:
             answers.append({"id": doc["_id"], "error": exc.store_error, "reason": exc.store_reason})
     return answers
 
 
+class StoreFailed(BatchRefused):
+    """The store answered a _bulk_docs with a 5xx: maybe one doc's fault (tried alone next)."""
+
+    def __init__(self, http_status: int, store_error: str, store_reason: str):
+        super().__init__(store_error, store_reason)
+        self.http_status = http_status
+
+
 def _store_call(payload: bytes) -> list[dict]:
-    response = call("POST", "_bulk_docs", data=payload)
+    response = call("POST", "_bulk_docs", data=payload, pass_5xx=True)
     if response.status_code not in (200, 201):
-        store_body = json_of(response)
+        try:
+            store_body = response.json()
+        except ValueError:
+            if response.status_code >= 500:
+                raise unavailable(f"HTTP {response.status_code}") from None
+            store_body = {}
         store_body = store_body if isinstance(store_body, dict) else {}
-        raise BatchRefused(str(store_body.get("error") or "bad_request"),
-                           str(store_body.get("reason") or f"HTTP {response.status_code}"))
+        error = str(store_body.get("error") or "bad_request")
+        reason = str(store_body.get("reason") or f"HTTP {response.status_code}")[:300]
+        if response.status_code >= 500:
+            raise StoreFailed(response.status_code, error, reason)
+        raise BatchRefused(error, reason)
     store_results = json_of(response)
     return [item for item in store_results if isinstance(item, dict)] if isinstance(store_results, list) else []
 
@@ -269,10 +278,15 @@ def _replicated_revisions(docs, stored, existing) -> list[Revision]:
 
 
 def revs_diff(request, access: Access):
-    body = json_object_body(request)
+    """From the index only. An id or revision the gateway could never store (not text, too long, not
+    a revision) is answered "missing": the tablet then pushes the doc, and _bulk_docs refuses it
+    alone, which PouchDB reports as denied instead of failing the whole sync."""
+    body = inputs.json_object(request)
+    inputs.item_count(list(body), "request body")
     for doc_id, revs in body.items():
         if not isinstance(revs, list) or not all(isinstance(r, str) for r in revs):
-            raise bad_request(f"{doc_id}: 必须是修订号字符串数组")
+            raise bad_request(f"{inputs.describe_id(doc_id)}: 必须是修订号字符串数组")
+        inputs.item_count(revs, inputs.describe_id(doc_id), limit=inputs.MAX_REVS)
     known_revs = known_revisions(doc_ids=list(body))
     answer: dict[str, dict] = {}
     for doc_id, revs in body.items():

@@ -10,7 +10,6 @@ its assignment commits, so either its new sequences are above the counter read, 
 is already visible to the access read that follows."""
 from __future__ import annotations
 
-import json
 import threading
 import time
 
@@ -18,47 +17,13 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 
 from .access import Access, any_change_since, changes_since, current_seq
-from .http import bad_request, dumps, json_response, optional_object_body, query_bool, query_int
+from .http import dumps, json_response, optional_object_body
+from .inputs import changes_query
 from .upstream import call, json_of
-
-MAX_TIMEOUT_MS = 60_000
-DEFAULT_HEARTBEAT_MS = 60_000
 
 
 def _poll_interval() -> float:
     return float(getattr(settings, "SYNC_LONGPOLL_INTERVAL_S", 0.25))
-
-
-def _since(raw: str | None) -> int | None:
-    """None means "now"."""
-    if raw is None or raw == "":
-        return 0
-    text = raw.strip().strip('"')
-    if text == "now":
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise bad_request(f"since: 应为本网关给出的序号或 now，收到 {raw!r}") from None
-    if value < 0:
-        raise bad_request("since: 不得为负")
-    return value
-
-
-def _doc_ids(request, body: dict | None) -> set[str] | None:
-    if request.GET.get("filter") in (None, ""):
-        return None
-    if request.GET["filter"] != "_doc_ids":
-        raise bad_request(f"filter: 只支持 _doc_ids，收到 {request.GET['filter']!r}")
-    ids = body.get("doc_ids") if body else None
-    if ids is None and "doc_ids" in request.GET:
-        try:
-            ids = json.loads(request.GET["doc_ids"])
-        except ValueError:
-            raise bad_request("doc_ids: 不是有效的 JSON 数组") from None
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise bad_request("doc_ids: 必须是字符串数组")
-    return set(ids)
 
 
 def _entry(row: tuple, all_docs: bool) -> dict:
@@ -91,28 +56,10 @@ def _add_docs(entries: list[dict], conflicts: bool) -> None:
 
 def changes(request, access: Access):
     body = optional_object_body(request) if request.method == "POST" else None
-    feed = request.GET.get("feed", "normal") or "normal"
-    if feed not in ("normal", "longpoll", "continuous"):
-        raise bad_request(f"feed: 只支持 normal | longpoll | continuous，收到 {feed!r}")
-    style = request.GET.get("style", "main_only") or "main_only"
-    if style not in ("main_only", "all_docs"):
-        raise bad_request(f"style: 只支持 main_only | all_docs，收到 {style!r}")
-    all_docs = style == "all_docs"
-    since = _since(request.GET.get("since"))
-    limit = query_int(request, "limit", None, minimum=0)
-    if limit == 0:
-        limit = 1
-    include_docs = query_bool(request, "include_docs")
-    conflicts = query_bool(request, "conflicts")
-    doc_ids = _doc_ids(request, body)
-    raw_heartbeat = request.GET.get("heartbeat")
-    if raw_heartbeat in (None, "", "false"):
-        heartbeat_ms = None
-    elif raw_heartbeat == "true":
-        heartbeat_ms = DEFAULT_HEARTBEAT_MS
-    else:
-        heartbeat_ms = query_int(request, "heartbeat", None, minimum=1)
-    timeout_ms = min(query_int(request, "timeout", MAX_TIMEOUT_MS, minimum=0), MAX_TIMEOUT_MS)
+    query = changes_query(request, body)  # every parameter checked (sync/gateway/inputs.py)
+    feed, all_docs, since, limit = query.feed, query.all_docs, query.since, query.limit
+    include_docs, conflicts, doc_ids = query.include_docs, query.conflicts, query.doc_ids
+    heartbeat_ms, timeout_ms = query.heartbeat_ms, query.timeout_ms
 
     upto = current_seq()
     access = access.refreshed()

@@ -6,33 +6,26 @@ Requested ids are filtered before forwarding; when nothing was filtered out the 
 streamed through untouched."""
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.http import HttpResponse
 
-from . import multipart
+from . import inputs, multipart
 from .access import Access, all_visible_ids, visible_ids, visible_row
 from .bulk_docs import store_docs
-from .http import (
-    GatewayError, bad_request, dumps, json_object_body, json_response, optional_object_body, parse_json, read_body,
-)
+from .http import GatewayError, bad_request, dumps, json_response, read_body
 from .upstream import call, json_of, stream_through
 
-
-# Query parameters not forwarded to the store. `latest=true` with a revision the store does not
-# hold makes pouchdb-server 4.2 throw outside its request handler and stall that database for
-# every later request; the revisions asked for come from our own _changes (current leaves), so
-# `latest` changes nothing for replication and is dropped.
-DROPPED_PARAMS = ("latest",)
-
-
-def store_query(request) -> str | None:
-    raw = request.META.get("QUERY_STRING") or ""
-    if not raw:
-        return None
-    kept = [part for part in raw.split("&") if part and part.split("=", 1)[0] not in DROPPED_PARAMS]
-    return "&".join(kept) or None
+# Query parameters forwarded to the store, each checked by inputs.forwarded_doc_params; any other is
+# dropped. `latest=true` is never forwarded: with a revision the store does not hold it makes
+# pouchdb-server 4.2 throw outside its request handler and stall that database for every later
+# request; the revisions asked for come from our own _changes (current leaves), so `latest` changes
+# nothing for replication.
+DOC_PARAMS = ("rev", "revs", "revs_info", "open_revs", "conflicts", "deleted_conflicts", "attachments",
+              "att_encoding_info", "atts_since", "local_seq", "meta")
+ATTACHMENT_PARAMS = ("rev",)
+BULK_GET_PARAMS = ("revs", "attachments", "att_encoding_info")
+ALL_DOCS_PARAMS = ("include_docs", "conflicts", "attachments", "att_encoding_info", "descending", "limit", "skip",
+                   "update_seq")
 
 
 def not_found(reason: str = "missing") -> GatewayError:
@@ -45,20 +38,20 @@ def _forward_headers(request) -> dict[str, str]:
 
 
 def get_doc(request, access: Access, doc_id: str):
+    params = inputs.forwarded_doc_params(request, allowed=DOC_PARAMS)
     if visible_row(access=access, doc_id=doc_id) is None:
         raise not_found()
     if "open_revs" in request.GET and "multipart/mixed" in request.META.get("HTTP_ACCEPT", ""):
-        return _open_revs_multipart(request, doc_id)
-    response = call(request.method, doc_id, params=store_query(request),
+        return _open_revs_multipart(request, doc_id, params)
+    response = call(request.method, doc_id, params=params or None,
                     headers=_forward_headers(request), stream=True)
     return stream_through(response)
 
 
-def _open_revs_multipart(request, doc_id: str):
+def _open_revs_multipart(request, doc_id: str, checked: list[tuple[str, str]]):
     """open_revs as CouchDB answers its replicator (`Accept: multipart/mixed`): attachment bodies
     always included (atts_since is ignored: full bodies are always safe), as raw parts."""
-    params = [(key, value) for key, value in request.GET.items()
-              if key not in DROPPED_PARAMS and key not in ("attachments", "atts_since")]
+    params = [(key, value) for key, value in checked if key not in ("attachments", "atts_since")]
     params.append(("attachments", "true"))
     response = call("GET", doc_id, params=params)
     answer = json_of(response)
@@ -75,9 +68,10 @@ def _open_revs_multipart(request, doc_id: str):
 
 
 def get_attachment(request, access: Access, doc_id: str, name: str):
+    params = inputs.forwarded_doc_params(request, allowed=ATTACHMENT_PARAMS)
     if visible_row(access=access, doc_id=doc_id) is None:
         raise not_found()
-    response = call(request.method, doc_id, *name.split("/"), params=store_query(request),
+    response = call(request.method, doc_id, *name.split("/"), params=params or None,
                     headers={"Accept": "*/*"}, stream=True)
     out = stream_through(response)
     if "Content-Length" in response.headers and request.method == "GET":
@@ -94,15 +88,16 @@ def _single_write_result(results: list[dict], doc_id: str):
 
 
 def put_doc(request, access: Access, doc_id: str):
-    content_type = request.META.get("CONTENT_TYPE", "")
-    if multipart.is_multipart(content_type, "related"):  # CouchDB's replicator: a doc with its attachments
-        doc = multipart.parse_related(read_body(request), content_type)
+    media_type = inputs.check_content_type(request, also=("multipart/related",))
+    rev = inputs.query_rev(request)
+    new_edits = inputs.query_bool(request, "new_edits", True)
+    if media_type == "multipart/related":  # CouchDB's replicator: a doc with its attachments
+        doc = multipart.parse_related(read_body(request), request.META.get("CONTENT_TYPE", ""))
     else:
-        doc = json_object_body(request)
+        doc = inputs.json_object(request)
     doc["_id"] = doc_id
-    if request.GET.get("rev"):
-        doc["_rev"] = request.GET["rev"]
-    new_edits = request.GET.get("new_edits", "true") != "false"
+    if rev:
+        doc["_rev"] = rev
     results = store_docs(access=access, docs=[doc], new_edits=new_edits)
     if not new_edits and not results:
         return json_response({"ok": True, "id": doc_id, "rev": doc.get("_rev")}, status=201)
@@ -110,7 +105,7 @@ def put_doc(request, access: Access, doc_id: str):
 
 
 def delete_doc(request, access: Access, doc_id: str):
-    rev = request.GET.get("rev")
+    rev = inputs.query_rev(request)
     if not rev:
         raise GatewayError(409, "conflict", "Document update conflict: rev 参数必填")
     results = store_docs(access=access, docs=[{"_id": doc_id, "_rev": rev, "_deleted": True}], new_edits=True)
@@ -123,60 +118,87 @@ def _bulk_get_timeout() -> float:
     return min(float(settings.COUCHDB_TIMEOUT_S), float(getattr(settings, "SYNC_BULK_GET_TIMEOUT_S", 10.0)))
 
 
+def _bulk_get_item(item) -> tuple[dict | None, dict | None]:
+    """(what is sent to the store, None) for a well-formed request item; (None, its error answer)
+    for one that names an id the gateway could never hold or a malformed revision."""
+    doc_id = item["id"]
+    rev = item.get("rev")
+    if not inputs.storable_id(doc_id):
+        return None, _bulk_get_error(doc_id, rev, "not_found", "missing")
+    if rev is not None and not inputs.valid_rev(rev):
+        return None, _bulk_get_error(doc_id, rev, "bad_request", "Invalid rev format")
+    sent = {"id": doc_id}
+    if rev is not None:
+        sent["rev"] = rev
+    atts_since = item.get("atts_since")
+    if atts_since is not None:
+        if not isinstance(atts_since, list) or len(atts_since) > inputs.MAX_REVS or not all(
+                inputs.valid_rev(r) for r in atts_since):
+            return None, _bulk_get_error(doc_id, rev, "bad_request", "atts_since: 必须是修订号数组")
+        sent["atts_since"] = atts_since
+    return sent, None
+
+
+def _bulk_get_error(doc_id, rev, error: str, reason: str) -> dict:
+    shown_rev = rev if isinstance(rev, str) else "undefined"
+    return {"id": doc_id, "docs": [{"error": {"id": doc_id, "rev": shown_rev, "error": error, "reason": reason}}]}
+
+
 def bulk_get(request, access: Access):
-    raw = read_body(request)
-    body = parse_json(raw)
-    if not isinstance(body, dict) or not isinstance(body.get("docs"), list):
+    params = inputs.forwarded_doc_params(request, allowed=BULK_GET_PARAMS)
+    body = inputs.json_object(request)
+    if not isinstance(body.get("docs"), list):
         raise bad_request("docs: 必须是 [{\"id\", \"rev\"}] 数组")
     requested = body["docs"]
+    inputs.item_count(requested, "docs")
     for position, item in enumerate(requested):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             raise bad_request(f"docs[{position}].id: 必填字符串")
-    allowed = visible_ids(access=access, doc_ids=[item["id"] for item in requested])
-    query = store_query(request)
-    if len(allowed) and all(item["id"] in allowed for item in requested):
-        response = call("POST", "_bulk_get", params=query, data=raw, stream=True, timeout=_bulk_get_timeout())
+    checked = [_bulk_get_item(item) for item in requested]
+    allowed = visible_ids(access=access, doc_ids=[sent["id"] for sent, _ in checked if sent is not None])
+    kept = [sent for sent, _ in checked if sent is not None and sent["id"] in allowed]
+    if kept and len(kept) == len(requested):
+        response = call("POST", "_bulk_get", params=params or None, data=dumps({"docs": kept}), stream=True,
+                        timeout=_bulk_get_timeout())
         return stream_through(response)
-    kept = [item for item in requested if item["id"] in allowed]
     store_results: list = []
     if kept:
-        payload = dict(body)
-        payload["docs"] = kept
-        response = call("POST", "_bulk_get", params=query, data=dumps(payload), timeout=_bulk_get_timeout())
-        store_results = list(json_of(response).get("results") or [])
+        response = call("POST", "_bulk_get", params=params or None, data=dumps({"docs": kept}),
+                        timeout=_bulk_get_timeout())
+        answer = json_of(response)
+        store_results = list((answer.get("results") if isinstance(answer, dict) else None) or [])
     results = []
-    for item in requested:
-        if item["id"] in allowed:
+    for item, (sent, error) in zip(requested, checked):
+        if sent is not None and sent["id"] in allowed:
             if store_results:
                 results.append(store_results.pop(0))
             continue
-        results.append({"id": item["id"], "docs": [{"error": {
-            "id": item["id"], "rev": item.get("rev", "undefined"), "error": "not_found", "reason": "missing"}}]})
+        results.append(error or _bulk_get_error(item["id"], item.get("rev"), "not_found", "missing"))
     return json_response({"results": results})
 
 
 def all_docs(request, access: Access):
+    params = inputs.forwarded_doc_params(request, allowed=ALL_DOCS_PARAMS)
     keys = None
     if request.method == "POST":
-        keys = optional_object_body(request).get("keys")
+        keys = inputs.json_object(request, optional=True).get("keys")
     elif "keys" in request.GET:
-        try:
-            keys = json.loads(request.GET["keys"])
-        except ValueError:
-            raise bad_request("keys: 不是有效的 JSON 数组") from None
+        keys = inputs.json_param(request, "keys")
     if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
         raise bad_request("keys: 必须是字符串数组")
-    params = {k: v for k, v in request.GET.items() if k not in ("keys", "key", "startkey", "endkey", "start_key", "end_key")}
+    if keys is not None:
+        inputs.item_count(keys, "keys")
     explicit = keys is not None
     if keys is None:
         keys = all_visible_ids(access=access)
     allowed = visible_ids(access=access, doc_ids=keys)
     kept = [key for key in keys if key in allowed]
     if len(kept) == len(keys):
-        response = call("POST", "_all_docs", params=params, data=dumps({"keys": kept}), stream=True)
+        response = call("POST", "_all_docs", params=params or None, data=dumps({"keys": kept}), stream=True)
         return stream_through(response)
-    response = call("POST", "_all_docs", params=params, data=dumps({"keys": kept}))
+    response = call("POST", "_all_docs", params=params or None, data=dumps({"keys": kept}))
     data = json_of(response)
+    data = data if isinstance(data, dict) else {}
     rows = {row.get("key"): row for row in data.get("rows") or [] if isinstance(row, dict)}
     out_rows = [rows.get(key, {"key": key, "error": "not_found"}) if key in allowed else {"key": key, "error": "not_found"}
                 for key in keys]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .http import GatewayError, dumps, json_object_body, json_response
+from . import inputs
+from .http import GatewayError, bad_request, dumps, json_response
 from .models import LocalDoc
 
 MAX_LOCAL_BYTES = 256 * 1024
@@ -32,7 +33,12 @@ def _rev_number(rev) -> int | None:
 
 
 def put_local(request, user, local_id: str):
-    body = json_object_body(request)
+    body = inputs.json_object(request)
+    where = inputs.text_problem(body)
+    if where is not None:
+        raise bad_request(inputs.describe_text_problem(where))
+    if inputs.depth_of(body, limit=inputs.MAX_DOC_DEPTH) > inputs.MAX_DOC_DEPTH:
+        raise bad_request(f"_local 文档 JSON 嵌套超过 {inputs.MAX_DOC_DEPTH} 层上限 (nested deeper than {inputs.MAX_DOC_DEPTH} levels)")
     given = body.pop("_rev", None)
     body.pop("_id", None)
     if len(dumps(body)) > MAX_LOCAL_BYTES:

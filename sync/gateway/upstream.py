@@ -36,8 +36,10 @@ def call(
     headers: dict[str, str] | None = None,
     stream: bool = False,
     timeout: float | None = None,
+    pass_5xx: bool = False,
 ) -> requests.Response:
-    """One request to the field database (or a path below it). 5xx and connection failures → 503."""
+    """One request to the field database (or a path below it). 5xx and connection failures → 503
+    (`pass_5xx`: a 5xx answer is returned to the caller, which tells a doc's fault from the store's)."""
     url = store.db_url(*parts)
     send_headers = {"Accept": "application/json"}
     if data is not None or json_body is not None:
@@ -51,7 +53,7 @@ def call(
     except requests.RequestException as exc:
         log.warning("sync store %s %s failed: %s", method, parts[:1], exc.__class__.__name__)
         raise unavailable(exc.__class__.__name__) from exc
-    if response.status_code >= 500:
+    if response.status_code >= 500 and not pass_5xx:
         body = response.text[:200] if not stream else ""
         response.close()
         log.warning("sync store %s %s answered %s %s", method, parts[:1], response.status_code, body)

@@ -15,6 +15,7 @@ from . import bulk_docs, changes, documents, local_docs
 from .access import access_for, current_seq, visible_count
 from .auth import authenticate
 from .http import GatewayError, add_cors, error_response, json_response, preflight
+from .inputs import MAX_ID_LENGTH, storable_id
 from .upstream import call
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ def _by_method(request, handlers: dict, *args):
 def _local(request, user, local_id: str):
     if not local_id:
         raise GatewayError(400, "bad_request", "_local 文档需要 id")
+    if not storable_id(local_id):
+        raise GatewayError(400, "bad_request", f"_local id: 不得超过 {MAX_ID_LENGTH} 个字符，且须为有效文本")
     return _by_method(request, {"GET": local_docs.get_local, "PUT": local_docs.put_local,
                                 "DELETE": local_docs.delete_local}, user, local_id)
 

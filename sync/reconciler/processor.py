@@ -252,6 +252,9 @@ class Reconciler:
                 last_read = 0
             except DatabaseError:
                 log.exception("database error; retrying in %.1f s", backoff)
+                # A restarted or unreachable database leaves this thread's connection broken for good
+                # (no request cycle here runs Django's health check): drop it, the next query reconnects.
+                connections.close_all()
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
                 last_read = 0
