@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from server.accounts.models import Role
 from server.api.errors import FieldError
+from server.api.safe_json import SafeJSONParser
 from server.api.permissions import HasRole
 from server.enforcement.serializers import Id, Text
 from server.registry.models import Enterprise
@@ -58,6 +59,7 @@ def _int_param(request, name: str, default: int, top: int) -> int:
 
 class EnterpriseRiskApi(APIView):
     permission_classes = [RiskReaders]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(responses=dict)
     def get(self, request, pk: int):
@@ -70,6 +72,7 @@ class EnterpriseRiskApi(APIView):
 
 class RiskListApi(APIView):
     permission_classes = [Handlers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(parameters=[OpenApiParameter("jurisdiction", str), OpenApiParameter("class", str),
                                OpenApiParameter("limit", int), OpenApiParameter("offset", int)], responses=dict)
@@ -95,6 +98,7 @@ class RiskListApi(APIView):
 
 class DishonestyListCreateApi(APIView):
     permission_classes = [Handlers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(responses=dict)
     def get(self, request):
@@ -113,6 +117,7 @@ class DishonestyListCreateApi(APIView):
 
 class DishonestyRemoveApi(APIView):
     permission_classes = [Handlers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(request=DishonestyRemoveRequest, responses=dict)
     def post(self, request, pk: int):

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from server.accounts.models import Role
 from server.api.errors import FieldError
+from server.api.safe_json import SafeJSONParser
 from server.api.permissions import HasRole
 from server.reviews import selectors as review_selectors
 from server.reviews.models import Finding
@@ -68,6 +69,7 @@ _LIST_PARAMS = [
 
 class CaseListCreateApi(APIView):
     permission_classes = [Viewers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(parameters=_LIST_PARAMS, responses=dict)
     def get(self, request):
@@ -142,6 +144,7 @@ class CaseListCreateApi(APIView):
 
 class CaseDetailApi(APIView):
     permission_classes = [Viewers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(responses=dict)
     def get(self, request, pk: int):
@@ -153,6 +156,7 @@ class CaseDetailApi(APIView):
 
 class CaseStatusApi(APIView):
     permission_classes = [Viewers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(request=CaseStatusRequest, responses=dict)
     def post(self, request, pk: int):
@@ -167,6 +171,7 @@ class CaseStatusApi(APIView):
 
 class CaseReportApi(APIView):
     permission_classes = [Viewers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(responses=dict)
     def get(self, request, pk: int):
@@ -190,6 +195,7 @@ class CaseReportApi(APIView):
 
 class CaseMajorApi(APIView):
     permission_classes = [Viewers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(request=CaseMajorRequest, responses=dict)
     def post(self, request, pk: int):
@@ -202,6 +208,7 @@ class CaseMajorApi(APIView):
 
 class CasePdfApi(APIView):
     permission_classes = [Viewers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
@@ -229,6 +236,7 @@ def _notice(request, pk: int):
 
 class NoticeListCreateApi(APIView):
     permission_classes = [Viewers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(responses=dict)
     def get(self, request):
@@ -251,6 +259,7 @@ class NoticeListCreateApi(APIView):
 
 class NoticeAcknowledgeApi(APIView):
     permission_classes = [Viewers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(request=NoticeAcknowledgeRequest, responses=dict)
     def post(self, request, pk: int):
@@ -262,6 +271,7 @@ class NoticeAcknowledgeApi(APIView):
 
 class NoticeRecallApi(APIView):
     permission_classes = [Viewers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(request=NoticeRecallRequest, responses=dict)
     def post(self, request, pk: int):
@@ -294,6 +304,7 @@ class SamplingImportApi(APIView):
 
 class SamplingListApi(APIView):
     permission_classes = [Viewers]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(responses=dict)
     def get(self, request):
