@@ -327,4 +327,25 @@ def statistics(request: HttpRequest) -> HttpResponse:
         {"title": title, "param": param, "rows": rows, "svg": bar_chart_svg(rows=[(label, n) for label, _, n in rows], title=title)}
         for title, param, rows in tables
     ]
-    return render(request, "web/statistics.html", {"charts": charts, "total": len(dossiers)})
+    context = {"charts": charts, "total": len(dossiers)}
+    context.update(_campaign_statistics(request))
+    return render(request, "web/statistics.html", context)
+
+
+def _campaign_statistics(request: HttpRequest) -> dict[str, Any]:
+    """The campaign's figures (contract §13, server.statistics) for the caller's jurisdiction."""
+    from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+
+    from server.campaigns.models import Campaign
+    from server.statistics.views import campaign_context
+
+    campaigns = list(Campaign.objects.order_by("-created_at", "code"))
+    code = request.GET.get("campaign") or (campaigns[0].code if campaigns else "")
+    campaign = next((c for c in campaigns if c.code == code), None)
+    if campaign is None:
+        return {"campaigns": campaigns}
+    try:
+        section = campaign_context(user=request.user, campaign=campaign, jurisdiction=request.GET.get("jurisdiction"))
+    except (ApiPermissionDenied, ValidationError):
+        return {"campaigns": campaigns}
+    return {"campaigns": campaigns, "stats": section}
