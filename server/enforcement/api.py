@@ -71,7 +71,7 @@ class CaseListCreateApi(APIView):
     permission_classes = [Viewers]
     parser_classes = [SafeJSONParser]
 
-    @extend_schema(parameters=_LIST_PARAMS, responses=dict)
+    @extend_schema(parameters=_LIST_PARAMS, responses=dict, operation_id="enforcement_cases_list")
     def get(self, request):
         params = request.query_params
         qs = selectors.case_list_visible(user=request.user)
@@ -146,7 +146,7 @@ class CaseDetailApi(APIView):
     permission_classes = [Viewers]
     parser_classes = [SafeJSONParser]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=dict, operation_id="enforcement_case_retrieve")
     def get(self, request, pk: int):
         case = _case(request, pk)
         body = selectors.case_dict(case, with_reports=True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from server.campaigns.models import Campaign
 from server.dossiers.models import DossierStatus, QuickTest, Sample
@@ -54,19 +54,24 @@ def scope_of(*, campaign: Campaign, codes: set[str]) -> Scope:
 
 
 # --- record sets ------------------------------------------------------------------------------------
+# A family is a base set of records with its county and category expressions; each figure of the
+# family is the base narrowed by one condition. One grouped query per family counts all its figures
+# (COUNT … FILTER (WHERE condition)); the list of a figure is base.filter(condition).
+
+
+@dataclass(frozen=True)
+class Family:
+    records: Callable[[Scope], QuerySet]
+    county: str
+    category: str
+    distinct: bool = False
+    related: tuple[str, ...] = ()
 
 
 def _inspections(s: Scope) -> QuerySet:
     return Inspection.objects.filter(
         scheduled_for__range=(s.starts, s.ends), enterprise__jurisdiction_id__in=s.codes,
         product_category__in=s.categories,
-    )
-
-
-def _with_problems(qs: QuerySet) -> QuerySet:
-    return qs.filter(
-        Exists(Finding.objects.filter(inspection_id=OuterRef("pk")))
-        | Exists(QuickTest.objects.filter(inspection_id=OuterRef("pk"), verdict="fail"))
     )
 
 
@@ -77,11 +82,13 @@ def _self_inspections(s: Scope) -> QuerySet:
     )
 
 
-def _of_inspections(model, s: Scope) -> QuerySet:
-    return model.objects.filter(
-        inspection__scheduled_for__range=(s.starts, s.ends), inspection__enterprise__jurisdiction_id__in=s.codes,
-        inspection__product_category__in=s.categories,
-    )
+def _of_inspections(model) -> Callable[[Scope], QuerySet]:
+    def records(s: Scope) -> QuerySet:
+        return model.objects.filter(
+            inspection__scheduled_for__range=(s.starts, s.ends), inspection__enterprise__jurisdiction_id__in=s.codes,
+            inspection__product_category__in=s.categories,
+        )
+    return records
 
 
 def _cases(s: Scope) -> QuerySet:
@@ -89,56 +96,78 @@ def _cases(s: Scope) -> QuerySet:
                                           product_category__in=s.categories)
 
 
-def _certificates(s: Scope, result: str) -> QuerySet:
-    return CccCertificate.objects.filter(
-        enterprise__jurisdiction_id__in=s.codes, product_category__in=s.categories,
-        audits__result=result, audits__audit_date__range=(s.starts, s.ends),
-    ).distinct()
+def _certificates(result: str) -> Callable[[Scope], QuerySet]:
+    def records(s: Scope) -> QuerySet:
+        return CccCertificate.objects.filter(
+            enterprise__jurisdiction_id__in=s.codes, product_category__in=s.categories,
+            audits__result=result, audits__audit_date__range=(s.starts, s.ends),
+        )
+    return records
+
+
+_OF_INSP = ("inspection__enterprise__jurisdiction_id", "inspection__product_category")
+FAMILIES: dict[str, Family] = {
+    "self_inspections": Family(_self_inspections, "enterprise__jurisdiction_id", "product_category",
+                               related=("enterprise",)),
+    "inspections": Family(_inspections, "enterprise__jurisdiction_id", "product_category", related=("enterprise",)),
+    "quick_tests": Family(_of_inspections(QuickTest), *_OF_INSP, related=("inspection__enterprise",)),
+    "samples": Family(_of_inspections(Sample), *_OF_INSP, related=("inspection__enterprise",)),
+    "rectification_orders": Family(_of_inspections(RectificationOrder), *_OF_INSP, related=("inspection__enterprise",)),
+    "cases": Family(_cases, "jurisdiction_id", "product_category", related=("enterprise",)),
+    "certificates.suspended": Family(_certificates("suspended"), "enterprise__jurisdiction_id", "product_category",
+                                     distinct=True, related=("enterprise",)),
+    "certificates.revoked": Family(_certificates("revoked"), "enterprise__jurisdiction_id", "product_category",
+                                   distinct=True, related=("enterprise",)),
+}
+
+
+def _with_problems() -> Q:
+    # IN (subquery) rather than OR-ed EXISTS: PostgreSQL hashes each subquery once.
+    return Q(pk__in=Finding.objects.values("inspection_id")) | Q(
+        pk__in=QuickTest.objects.filter(verdict="fail").values("inspection_id"))
 
 
 @dataclass(frozen=True)
 class Figure:
-    key: str                 # "inspections.done"
-    title: str               # Chinese column header
-    records: Callable[[Scope], QuerySet] | None
-    county: str = ""         # field path of the county
-    category: str = ""       # field path of the category
-    register_role: str = ""  # register figures: the role
-    distinct: bool = False
+    key: str                  # "inspections.done"
+    title: str                # Chinese column header
+    family: str | None        # None: the register
+    condition: Callable[[], Q] | None = None
+    register_role: str = ""
 
-
-_INSP = ("enterprise__jurisdiction_id", "product_category")
-_OF_INSP = ("inspection__enterprise__jurisdiction_id", "inspection__product_category")
-_ENT = ("enterprise__jurisdiction_id", "product_category")
 
 FIGURES: list[Figure] = [
     Figure("register.producers", "生产企业数", None, register_role="producer"),
     Figure("register.sellers", "销售者数", None, register_role="seller"),
     Figure("register.users", "经营性用户数", None, register_role="user"),
-    Figure("self_inspections.submitted", "自查报告数", _self_inspections, *_ENT),
-    Figure("self_inspections.with_problems", "自查发现问题数", lambda s: _self_inspections(s).filter(problems__gt=0), *_ENT),
-    Figure("self_inspections.rectified", "自查问题已整改数",
-           lambda s: _self_inspections(s).filter(status=SelfInspectionStatus.RECTIFIED), *_ENT),
-    Figure("inspections.planned", "计划检查数", _inspections, *_INSP),
-    Figure("inspections.done", "已完成检查数", lambda s: _inspections(s).filter(dossier__status__in=DONE), *_INSP),
-    Figure("inspections.with_problems", "发现问题检查数", lambda s: _with_problems(_inspections(s)), *_INSP),
-    Figure("quick_tests.done", "快检数", lambda s: _of_inspections(QuickTest, s).exclude(verdict=""), *_OF_INSP),
-    Figure("quick_tests.failed", "快检不合格数", lambda s: _of_inspections(QuickTest, s).filter(verdict="fail"), *_OF_INSP),
-    Figure("samples", "抽样数", lambda s: _of_inspections(Sample, s), *_OF_INSP),
-    Figure("rectification_orders.issued", "责令改正数", lambda s: _of_inspections(RectificationOrder, s), *_OF_INSP),
-    Figure("rectification_orders.closed", "整改结案数",
-           lambda s: _of_inspections(RectificationOrder, s).filter(status=RectificationStatus.CLOSED), *_OF_INSP),
-    Figure("cases.opened", "立案查处数", _cases, "jurisdiction_id", "product_category"),
-    Figure("cases.closed", "结案数", lambda s: _cases(s).filter(status=CaseStatus.CLOSED), "jurisdiction_id",
-           "product_category"),
-    Figure("cases.transferred", "移送司法机关数", lambda s: _cases(s).filter(outcome=CaseOutcome.TRANSFERRED),
-           "jurisdiction_id", "product_category"),
-    Figure("certificates.suspended", "暂停证书数", lambda s: _certificates(s, "suspended"),
-           "enterprise__jurisdiction_id", "product_category", distinct=True),
-    Figure("certificates.revoked", "撤销证书数", lambda s: _certificates(s, "revoked"),
-           "enterprise__jurisdiction_id", "product_category", distinct=True),
+    Figure("self_inspections.submitted", "自查报告数", "self_inspections"),
+    Figure("self_inspections.with_problems", "自查发现问题数", "self_inspections", lambda: Q(problems__gt=0)),
+    Figure("self_inspections.rectified", "自查问题已整改数", "self_inspections",
+           lambda: Q(status=SelfInspectionStatus.RECTIFIED)),
+    Figure("inspections.planned", "计划检查数", "inspections"),
+    Figure("inspections.done", "已完成检查数", "inspections", lambda: Q(dossier__status__in=DONE)),
+    Figure("inspections.with_problems", "发现问题检查数", "inspections", _with_problems),
+    Figure("quick_tests.done", "快检数", "quick_tests", lambda: ~Q(verdict="")),
+    Figure("quick_tests.failed", "快检不合格数", "quick_tests", lambda: Q(verdict="fail")),
+    Figure("samples", "抽样数", "samples"),
+    Figure("rectification_orders.issued", "责令改正数", "rectification_orders"),
+    Figure("rectification_orders.closed", "整改结案数", "rectification_orders",
+           lambda: Q(status=RectificationStatus.CLOSED)),
+    Figure("cases.opened", "立案查处数", "cases"),
+    Figure("cases.closed", "结案数", "cases", lambda: Q(status=CaseStatus.CLOSED)),
+    Figure("cases.transferred", "移送司法机关数", "cases", lambda: Q(outcome=CaseOutcome.TRANSFERRED)),
+    Figure("certificates.suspended", "暂停证书数", "certificates.suspended"),
+    Figure("certificates.revoked", "撤销证书数", "certificates.revoked"),
 ]
 BY_KEY = {f.key: f for f in FIGURES}
+
+
+def figure_records(figure: Figure, scope: Scope) -> QuerySet:
+    """The records one figure counts (its family's base narrowed by its condition)."""
+    qs = FAMILIES[figure.family].records(scope)
+    if figure.condition is not None:
+        qs = qs.filter(figure.condition())
+    return qs.distinct() if FAMILIES[figure.family].distinct else qs
 
 
 # --- the register (roles and categories are JSON lists on Enterprise) ---------------------------------
@@ -209,16 +238,16 @@ def table(*, scope: Scope) -> dict[str, Any]:
     if scope.codes and scope.categories:
         for (county, category, role), n in _register_counts(scope).items():
             counts.setdefault((county, category), {})[f"register.{role}s"] = n
-        for figure in FIGURES:
-            if figure.records is None:
-                continue
-            qs = figure.records(scope).order_by()
-            if figure.distinct:
-                grouped = qs.values(figure.county, figure.category).annotate(n=Count("id", distinct=True))
-            else:
-                grouped = qs.values(figure.county, figure.category).annotate(n=Count("pk"))
+        for name, family in FAMILIES.items():
+            members = [f for f in FIGURES if f.family == name]
+            count = (lambda **kw: Count("pk", distinct=True, **kw)) if family.distinct else (lambda **kw: Count("pk", **kw))
+            aggregates = {f"n{i}": count(filter=f.condition()) if f.condition else count() for i, f in enumerate(members)}
+            grouped = family.records(scope).order_by().values(family.county, family.category).annotate(**aggregates)
             for item in grouped:
-                counts.setdefault((item[figure.county], item[figure.category]), {})[figure.key] = item["n"]
+                cell = counts.setdefault((item[family.county], item[family.category]), {})
+                for i, f in enumerate(members):
+                    if item[f"n{i}"]:
+                        cell[f.key] = item[f"n{i}"]
     order = {c: i for i, c in enumerate(scope.categories)}
     rows = []
     total = _empty_row("", None)
@@ -238,19 +267,18 @@ def records(*, scope: Scope, figure_key: str, county_codes: list[str], category:
     county_codes = [c for c in county_codes if c in set(scope.codes)]
     if category is not None and category not in scope.categories:
         return []
-    if figure.records is None:
+    if figure.family is None:
         role = figure.register_role
         ids = _register_ids(scope, role=role, county_codes=county_codes, category=category)
         if category is None:
             # a figure over every category counts an enterprise once per category it holds
             return [r for i in ids for r in _register_rows(scope, i, role=role)]
         return [_enterprise_dict(e, category) for e in Enterprise.objects.filter(pk__in=ids).order_by("id")]
-    qs = figure.records(scope).filter(**{f"{figure.county}__in": county_codes})
+    family = FAMILIES[figure.family]
+    qs = figure_records(figure, scope).filter(**{f"{family.county}__in": county_codes})
     if category is not None:
-        qs = qs.filter(**{figure.category: category})
-    related = {"inspections": ["enterprise"], "self_inspections": ["enterprise"], "cases": ["enterprise"],
-               "certificates": ["enterprise"]}.get(figure.key.split(".")[0], ["inspection__enterprise"])
-    return [_record_dict(figure, obj) for obj in qs.select_related(*related).order_by("pk")[:20000]]
+        qs = qs.filter(**{family.category: category})
+    return [_record_dict(figure, obj) for obj in qs.select_related(*family.related).order_by("pk")[:20000]]
 
 
 def _register_rows(scope: Scope, enterprise_id: int, *, role: str) -> list[dict[str, Any]]:
