@@ -180,3 +180,23 @@ def test_risk_role_boundaries(api):
     assert api().get(url).status_code == 401
     assert api(factories.user(Role.ADMIN)).get("/api/v1/enterprises/999999/risk/").status_code == 404
     assert Dossier.objects.count() == 0
+
+
+def test_risk_page_lists_by_class_per_county(sup):
+    from django.test import Client
+
+    d = factories.enterprise("445202", name="高风险企业")
+    factories.enterprise("445202", name="低风险企业")
+    outside = factories.enterprise("445203", name="外县企业")
+    sup.post("/api/v1/credit/serious-dishonesty/", {"enterprise": d.pk, "basis": "b", "decided_on": "2019-09-01"},
+             format="json")
+    client = Client()
+    client.force_login(factories.user(Role.SUPERVISOR, jurisdiction="445202"))
+    page = client.get("/ui/risk/?class=D").content.decode()
+    assert f'data-enterprise="{d.pk}"' in page and "低风险企业" not in page
+    assert '<a href="?jurisdiction=&class=D" data-class="D">D 高风险：<span class="count">1</span>' in page
+    everything = client.get("/ui/risk/").content.decode()
+    assert "低风险企业" in everything and outside.name not in everything
+    inspector = Client()
+    inspector.force_login(factories.user(Role.INSPECTOR, jurisdiction="445202"))
+    assert inspector.get("/ui/risk/").status_code == 403

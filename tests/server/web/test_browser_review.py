@@ -151,8 +151,18 @@ def test_supervisor_reviews_a_dossier_in_the_browser(live_server, one_request_at
     # statistics
     page.click("text=统计")
     page.wait_for_url(f"{base}/ui/statistics/")
-    assert page.locator("svg.chart").count() == 3
+    assert page.locator("div.charts").first.locator("svg.chart").count() == 3
     assert page.locator('#chart-status g.bar[data-label="已通过"]').get_attribute("data-count") == "1"
+    # the campaign's figures (contract §13): each number opens the records it counts
+    section = page.locator("#campaign-statistics")
+    assert section.locator("svg.chart").count() == 4
+    planned = section.locator('tr.total a[data-figure="inspections.planned"]')
+    number = planned.inner_text()
+    planned.click()
+    page.wait_for_selector("#record-count")
+    assert page.inner_text("#record-count") == number
+    assert page.locator("#records tr[data-record]").count() == int(number)
+    page.go_back()
     page.screenshot(path=str(ARTIFACTS / "ui-04-statistics.png"), full_page=True)
 
     assert Dossier.objects.get(pk=inspection.pk).status == "approved"
