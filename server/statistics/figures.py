@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from server.campaigns.models import Campaign
 from server.dossiers.models import DossierStatus, QuickTest, Sample
@@ -198,16 +199,15 @@ def _register_counts(s: Scope) -> dict[tuple[str, str, str], int]:
         return {(county, category, role): n for county, category, role, n in cursor.fetchall()}
 
 
-def _register_ids(s: Scope, *, role: str, county_codes: list[str], category: str | None) -> list[int]:
+def _register_ids(s: Scope, *, role: str, county_codes: list[str], category: str | None) -> RawSQL:
+    """The ids of the enterprises a register figure counts, as a subquery."""
     where, params = f"AND r.value = %s AND e.jurisdiction_id IN ({', '.join(['%s'] * len(county_codes)) or 'NULL'})", \
         [role, *county_codes]
     if category:
         where += " AND c.value = %s"
         params.append(category)
-    sql, all_params = _register_sql(s, where=where, params=params, select="DISTINCT e.id")
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " ORDER BY e.id", all_params)
-        return [row[0] for row in cursor.fetchall()]
+    sql, all_params = _register_sql(s, where=where, params=params, select="e.id")
+    return RawSQL(sql, all_params)
 
 
 # --- figures and lists ---------------------------------------------------------------------------------
@@ -270,21 +270,17 @@ def records(*, scope: Scope, figure_key: str, county_codes: list[str], category:
     if figure.family is None:
         role = figure.register_role
         ids = _register_ids(scope, role=role, county_codes=county_codes, category=category)
+        enterprises = Enterprise.objects.filter(pk__in=ids).order_by("id")
         if category is None:
             # a figure over every category counts an enterprise once per category it holds
-            return [r for i in ids for r in _register_rows(scope, i, role=role)]
-        return [_enterprise_dict(e, category) for e in Enterprise.objects.filter(pk__in=ids).order_by("id")]
+            return [_enterprise_dict(e, c) for e in enterprises for c in scope.categories
+                    if c in (e.product_categories or []) and role in (e.roles or [])]
+        return [_enterprise_dict(e, category) for e in enterprises]
     family = FAMILIES[figure.family]
     qs = figure_records(figure, scope).filter(**{f"{family.county}__in": county_codes})
     if category is not None:
         qs = qs.filter(**{family.category: category})
     return [_record_dict(figure, obj) for obj in qs.select_related(*family.related).order_by("pk")[:20000]]
-
-
-def _register_rows(scope: Scope, enterprise_id: int, *, role: str) -> list[dict[str, Any]]:
-    enterprise = Enterprise.objects.get(pk=enterprise_id)
-    return [_enterprise_dict(enterprise, c) for c in scope.categories
-            if c in (enterprise.product_categories or []) and role in (enterprise.roles or [])]
 
 
 def _enterprise_dict(enterprise: Enterprise, category: str | None) -> dict[str, Any]:
