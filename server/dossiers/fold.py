@@ -309,6 +309,13 @@ def _apply(items: list[_Prepared]) -> None:
             for p in live:
                 _apply_sample(p)
 
+    # Risk (contract §12): a quick test's verdict is a signal of its enterprise, recomputed here.
+    quicktest_inspections = {p.inspection_id for p in by_type.get(FieldDocType.QUICKTEST, [])}
+    if quicktest_inspections:
+        from server.credit import risk
+
+        risk.recompute_for_inspections(inspection_ids=quicktest_inspections)
+
     # Conflicts: open while the store reports _conflicts for the doc.
     with_conflicts = [p for p in items if p.change.doc.get("_conflicts") and not p.deleted]
     without = [p.doc_id for p in items if not (p.change.doc.get("_conflicts") and not p.deleted)]

@@ -53,16 +53,6 @@ class RectificationOrderAdmin(_ReadOnly):
     list_display = ["issued_at", "inspection", "deadline", "status", "result"]
 
 
-@admin.register(models.EnforcementCase)
-class EnforcementCaseAdmin(_ReadOnly):
-    list_display = ["referred_at", "inspection", "status", "case_number", "outcome"]
-
-
-@admin.register(models.ProducerNotice)
-class ProducerNoticeAdmin(_ReadOnly):
-    list_display = ["sent_at", "producer_name", "status"]
-
-
 @admin.register(models.InspectionFlag)
 class InspectionFlagAdmin(_ReadOnly):
     list_display = ["created_at", "inspection", "kind", "certificate"]

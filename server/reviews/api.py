@@ -15,7 +15,7 @@ from server.api.errors import FieldError
 from server.api.permissions import HasRole
 
 from . import dossier_data, exports, selectors, services
-from .models import EnforcementCase, Finding, ProducerNotice, RectificationOrder
+from .models import RectificationOrder
 
 Reviewers = HasRole.of(Role.ADMIN, Role.SUPERVISOR)
 Viewers = HasRole.of(Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
@@ -182,65 +182,6 @@ class RectificationCloseApi(APIView):
             actor=request.user, order=order, result=data.get("result"), note=data.get("note", ""),
         )
         return Response(selectors.rectification_dict(order))
-
-
-class CaseListCreateApi(APIView):
-    permission_classes = [Viewers]
-
-    @extend_schema(responses=dict)
-    def get(self, request):
-        inspection = _inspection_field(request, request.query_params)
-        return Response([selectors.case_dict(c) for c in EnforcementCase.objects.filter(inspection=inspection)])
-
-    @extend_schema(request=_Opaque, responses={200: dict, 201: dict})
-    def post(self, request):
-        data = _body(request)
-        inspection = _inspection_field(request, data)
-        case, created = services.case_refer(
-            actor=request.user, inspection=inspection, findings=data.get("findings"), reason=data.get("reason"),
-        )
-        return _written(selectors.case_dict(case), created)
-
-
-class CaseStatusApi(APIView):
-    permission_classes = [Viewers]
-
-    @extend_schema(request=_Opaque, responses=dict)
-    def post(self, request, pk: int):
-        case = _visible_object(request, EnforcementCase, pk, "inspection")
-        data = _body(request)
-        case, _ = services.case_update(
-            actor=request.user, case=case, status=data.get("status"), case_number=data.get("case_number", ""),
-            outcome=data.get("outcome", ""), note=data.get("note", ""),
-        )
-        return Response(selectors.case_dict(case))
-
-
-class NoticeCreateApi(APIView):
-    permission_classes = [Viewers]
-
-    @extend_schema(request=_Opaque, responses={200: dict, 201: dict})
-    def post(self, request):
-        data = _body(request)
-        finding_id = _int_id(data.get("finding"), "finding")
-        finding = Finding.objects.filter(pk=finding_id).select_related("inspection").first()
-        if finding is None or selectors.inspection_get_reviewable(user=request.user, inspection_id=finding.inspection_id) is None:
-            raise FieldError("finding", f"问题 {finding_id} 不存在或无权访问")
-        notice, created = services.notice_send(
-            actor=request.user, finding=finding, producer_name=data.get("producer_name", ""),
-            producer=data.get("producer"), defect_description=data.get("defect_description"),
-        )
-        return _written(selectors.notice_dict(notice), created)
-
-
-class NoticeAcknowledgeApi(APIView):
-    permission_classes = [Viewers]
-
-    @extend_schema(request=_Opaque, responses=dict)
-    def post(self, request, pk: int):
-        notice = _visible_object(request, ProducerNotice, pk, "finding__inspection")
-        notice, _ = services.notice_acknowledge(actor=request.user, notice=notice, note=_body(request).get("note", ""))
-        return Response(selectors.notice_dict(notice))
 
 
 # --- certification audits ---------------------------------------------------------------------------

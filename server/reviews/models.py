@@ -64,6 +64,14 @@ class AuditAction(models.TextChoices):
     NOTICE_ACKNOWLEDGED = "notice_acknowledged", "生产者已确认"
     CERTIFICATION_AUDIT = "certification_audit", "认证机构审查"
     CERTIFICATE_FLAG = "certificate_flag", "证书状态标记"
+    # issue 12: cases, sampling follow-up, credit, statistics contacts
+    CASE_REPORT = "case_report", "案件进展报告"
+    CASE_MAJOR = "case_major", "挂牌督办"
+    NOTICE_RECALL = "notice_recall", "召回监督"
+    SAMPLING_IMPORTED = "sampling_imported", "抽查结果导入"
+    DISHONESTY_LISTED = "dishonesty_listed", "列入严重失信名单"
+    DISHONESTY_REMOVED = "dishonesty_removed", "移出严重失信名单"
+    LIAISON_SET = "liaison_set", "联络员信息"
 
 
 class AuditEvent(ImmutableModel):
@@ -249,69 +257,6 @@ class RectificationOrder(models.Model):
                 name="rectification_closed_has_result",
             ),
         ]
-
-
-class CaseStatus(models.TextChoices):
-    REFERRED = "referred", "已移送"
-    FILED = "filed", "已立案"
-    CLOSED = "closed", "已结案"
-
-
-class CaseOutcome(models.TextChoices):
-    PENALIZED = "penalized", "行政处罚"
-    NO_VIOLATION = "no_violation", "不予处罚"
-    TRANSFERRED = "transferred", "移送司法机关"
-
-
-class EnforcementCase(models.Model):
-    """A referral to enforcement for one set of findings, tracked to its outcome."""
-
-    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="enforcement_cases")
-    findings = models.ManyToManyField(Finding, related_name="enforcement_cases")
-    findings_key = models.CharField(max_length=200)  # sorted finding ids: one case per finding set
-    reason = models.TextField("移送理由")
-    report = models.TextField("移送报告")
-    status = models.CharField("状态", max_length=8, choices=CaseStatus.choices, default=CaseStatus.REFERRED)
-    case_number = models.CharField("立案号", max_length=64, blank=True)
-    outcome = models.CharField("处理结果", max_length=16, choices=CaseOutcome.choices, blank=True)
-    outcome_note = models.TextField("结果说明", blank=True)
-    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    referred_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["referred_at", "id"]
-        verbose_name = verbose_name_plural = "移送执法"
-        constraints = [
-            _choice_check("status", CaseStatus, "case_status_valid"),
-            models.CheckConstraint(condition=Q(outcome="") | Q(outcome__in=CaseOutcome.values), name="case_outcome_valid"),
-            models.CheckConstraint(
-                condition=~Q(status=CaseStatus.CLOSED) | ~Q(outcome=""), name="case_closed_has_outcome"
-            ),
-            models.UniqueConstraint(fields=["inspection", "findings_key"], name="case_one_per_finding_set"),
-        ]
-
-
-class NoticeStatus(models.TextChoices):
-    SENT = "sent", "已发出"
-    ACKNOWLEDGED = "acknowledged", "已确认"
-
-
-class ProducerNotice(models.Model):
-    """A notice to the producer when a defect is suspected (缺陷线索通报)."""
-
-    finding = models.OneToOneField(Finding, on_delete=models.PROTECT, related_name="producer_notice")
-    producer = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    producer_name = models.CharField("生产者", max_length=200)
-    defect_description = models.TextField("疑似缺陷")
-    status = models.CharField("状态", max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.SENT)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    sent_at = models.DateTimeField(auto_now_add=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "缺陷通知"
-        constraints = [_choice_check("status", NoticeStatus, "notice_status_valid")]
 
 
 # --- certification audits -------------------------------------------------------------------------

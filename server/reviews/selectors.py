@@ -12,9 +12,12 @@ from server.accounts.models import Role, User
 from server.dossiers.models import Answer, DocConflict, DossierStatus, QuickTest
 from server.inspections.models import Inspection
 
+from server.enforcement.models import EnforcementCase, ProducerNotice
+from server.enforcement.selectors import case_dict, notice_dict
+
 from .models import (
-    AuditEvent, CertificationAudit, ConflictResolution, EnforcementCase, Finding, InspectionFlag, ProducerNotice,
-    RectificationOrder, RectificationStatus, ResolutionState, Review,
+    AuditEvent, CertificationAudit, ConflictResolution, Finding, InspectionFlag, RectificationOrder,
+    RectificationStatus, ResolutionState, Review,
 )
 
 
@@ -124,24 +127,6 @@ def rectification_dict(order: RectificationOrder) -> dict[str, Any]:
         "overdue": order.status == RectificationStatus.ISSUED and order.deadline < timezone.localdate(),
         "result": order.result or None, "closure_note": order.closure_note, "issued_by": _user(order.issued_by),
         "issued_at": _iso(order.issued_at), "closed_by": _user(order.closed_by), "closed_at": _iso(order.closed_at),
-    }
-
-
-def case_dict(case: EnforcementCase) -> dict[str, Any]:
-    return {
-        "id": case.pk, "inspection": str(case.inspection_id), "findings": sorted(f.pk for f in case.findings.all()),
-        "reason": case.reason, "report": case.report, "status": case.status, "case_number": case.case_number or None,
-        "outcome": case.outcome or None, "outcome_note": case.outcome_note, "referred_by": _user(case.referred_by),
-        "referred_at": _iso(case.referred_at), "updated_at": _iso(case.updated_at),
-    }
-
-
-def notice_dict(notice: ProducerNotice) -> dict[str, Any]:
-    return {
-        "id": notice.pk, "finding": notice.finding_id, "producer": notice.producer_id,
-        "producer_name": notice.producer_name, "defect_description": notice.defect_description,
-        "status": notice.status, "sent_by": _user(notice.sent_by), "sent_at": _iso(notice.sent_at),
-        "acknowledged_at": _iso(notice.acknowledged_at),
     }
 
 

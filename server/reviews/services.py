@@ -22,6 +22,7 @@ from rest_framework.exceptions import PermissionDenied
 from server.accounts import jurisdictions
 from server.accounts.models import Role, User
 from server.api.errors import Conflict, FieldError
+from server.credit import risk
 from server.dossiers.models import Answer, DocConflict, Dossier, DossierStatus, QuickTest, Sample
 from server.inspections.models import Inspection
 from server.registry.choices import CertificateStatus
@@ -29,10 +30,9 @@ from server.registry.models import CccCertificate, Enterprise
 
 from . import selectors
 from .models import (
-    AuditAction, AuditEvent, AuditResult, CaseOutcome, CaseStatus, CertificationAudit, ConflictResolution,
-    EnforcementCase, Finding, FindingSource, FlagKind, InspectionFlag, NoticeStatus, ProducerNotice,
-    RectificationOrder, RectificationResult, RectificationStatus, ResolutionMode, ResolutionState, Review,
-    ReviewDecision, Severity,
+    AuditAction, AuditEvent, AuditResult, CertificationAudit, ConflictResolution, Finding, FindingSource, FlagKind,
+    InspectionFlag, RectificationOrder, RectificationResult, RectificationStatus, ResolutionMode, ResolutionState,
+    Review, ReviewDecision, Severity,
 )
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
@@ -290,6 +290,7 @@ def finding_create(
         actor=actor, action=AuditAction.FINDING_CREATED, subject=f"finding:{finding.pk}", inspection=inspection,
         to_value={"item_code": item_code, "severity": severity, "source_doc_id": source_doc_id}, reason=description,
     )
+    risk.recompute(enterprise_id=inspection.enterprise_id)
     return finding, True
 
 
@@ -332,6 +333,7 @@ def rectification_issue(
         inspection=inspection, to_value={"deadline": deadline.isoformat(), "findings": [f.pk for f in rows]},
         reason=requirements,
     )
+    risk.recompute(enterprise_id=inspection.enterprise_id)
     return order, True
 
 
@@ -353,143 +355,8 @@ def rectification_close(*, actor: User, order: RectificationOrder, result: Any, 
         inspection=order.inspection, from_value={"status": RectificationStatus.ISSUED},
         to_value={"status": RectificationStatus.CLOSED, "result": result}, reason=note,
     )
+    risk.recompute(enterprise_id=order.inspection.enterprise_id)
     return order, True
-
-
-def _case_report(*, inspection: Inspection, findings: list[Finding], reason: str, actor: User) -> str:
-    enterprise = inspection.enterprise
-    lines = [
-        "案件移送报告",
-        f"企业：{enterprise.name}（统一社会信用代码 {enterprise.credit_code}）",
-        f"地址：{enterprise.address}",
-        f"检查：{inspection.pk}，产品类别 {inspection.get_product_category_display()}，计划日期 {inspection.scheduled_for}",
-        "发现问题：",
-        *[f"  {i}. [{f.get_severity_display()}] {f.item_code}：{f.description}" for i, f in enumerate(findings, 1)],
-        f"移送理由：{reason}",
-        f"移送人：{actor.full_name or actor.username}，{timezone.localdate().isoformat()}",
-    ]
-    return "\n".join(lines)
-
-
-@transaction.atomic
-def case_refer(*, actor: User, inspection: Inspection, findings: Any, reason: Any) -> tuple[EnforcementCase, bool]:
-    """Refer a set of findings to enforcement; one case (with one report) per finding set."""
-    check_may_review(actor=actor, inspection=inspection)
-    rows = _findings_of(inspection=inspection, ids=findings)
-    reason = _text(reason, field="reason", required=True)
-    key = ",".join(str(f.pk) for f in rows)
-    existing = EnforcementCase.objects.filter(inspection=inspection, findings_key=key).first()
-    if existing is not None:
-        return existing, False
-    taken = Finding.objects.filter(pk__in=[f.pk for f in rows], enforcement_cases__isnull=False).values_list("pk", flat=True)
-    if taken:
-        raise Conflict(f"问题 {sorted(set(taken))} 已在其他移送案件中")
-    try:
-        with transaction.atomic():
-            case = EnforcementCase.objects.create(
-                inspection=inspection, findings_key=key, reason=reason, referred_by=actor,
-                report=_case_report(inspection=inspection, findings=rows, reason=reason, actor=actor),
-            )
-    except IntegrityError:
-        return EnforcementCase.objects.get(inspection=inspection, findings_key=key), False
-    case.findings.set(rows)
-    audit_record(
-        actor=actor, action=AuditAction.CASE_REFERRED, subject=f"case:{case.pk}", inspection=inspection,
-        to_value={"status": CaseStatus.REFERRED, "findings": [f.pk for f in rows]}, reason=reason,
-    )
-    return case, True
-
-
-_CASE_MOVES = {CaseStatus.REFERRED: {CaseStatus.FILED, CaseStatus.CLOSED}, CaseStatus.FILED: {CaseStatus.CLOSED}}
-
-
-@transaction.atomic
-def case_update(
-    *, actor: User, case: EnforcementCase, status: Any, case_number: Any = "", outcome: Any = "", note: Any = "",
-) -> tuple[EnforcementCase, bool]:
-    """referred → filed (立案, needs case_number) → closed (结案, needs outcome); referred → closed."""
-    check_may_review(actor=actor, inspection=case.inspection)
-    status = _choice(status, field="status", choices=CaseStatus)
-    case_number = _text(case_number, field="case_number", max_length=64)
-    note = _text(note, field="note")
-    if status == CaseStatus.FILED and not case_number:
-        raise FieldError("case_number", "立案需要立案号")
-    if status == CaseStatus.CLOSED:
-        outcome = _choice(outcome, field="outcome", choices=CaseOutcome)
-    elif outcome not in (None, ""):
-        raise FieldError("outcome", "只有结案时填写处理结果")
-    case = EnforcementCase.objects.select_for_update().get(pk=case.pk)
-    if case.status == status:
-        if (status == CaseStatus.FILED and case.case_number == case_number) or (
-            status == CaseStatus.CLOSED and case.outcome == outcome
-        ):
-            return case, False
-        raise Conflict(f"案件 #{case.pk} 已是“{CaseStatus(status).label}”")
-    if status not in _CASE_MOVES.get(case.status, set()):
-        raise Conflict(f"案件 #{case.pk} 不能从“{CaseStatus(case.status).label}”变为“{CaseStatus(status).label}”")
-    before = {"status": case.status}
-    case.status = status
-    if case_number:
-        case.case_number = case_number
-    if status == CaseStatus.CLOSED:
-        case.outcome, case.outcome_note = outcome, note
-    case.save()
-    audit_record(
-        actor=actor, action=AuditAction.CASE_STATUS, subject=f"case:{case.pk}", inspection=case.inspection,
-        from_value=before, to_value={"status": status, "case_number": case.case_number, "outcome": case.outcome},
-        reason=note,
-    )
-    return case, True
-
-
-@transaction.atomic
-def notice_send(
-    *, actor: User, finding: Finding, producer_name: Any = "", producer: Any = None, defect_description: Any,
-) -> tuple[ProducerNotice, bool]:
-    """Notify the producer of a suspected defect found in a finding (one notice per finding)."""
-    check_may_review(actor=actor, inspection=finding.inspection)
-    defect_description = _text(defect_description, field="defect_description", required=True)
-    producer_obj = None
-    if producer not in (None, ""):
-        if not _is_id(producer):
-            raise FieldError("producer", "需要企业编号")
-        producer_obj = Enterprise.objects.filter(pk=producer).first()
-        if producer_obj is None:
-            raise FieldError("producer", f"企业 {producer} 不存在")
-    producer_name = _text(producer_name, field="producer_name", max_length=200) or (producer_obj.name if producer_obj else "")
-    if not producer_name:
-        raise FieldError("producer_name", "需要生产者名称或企业编号")
-    existing = ProducerNotice.objects.filter(finding=finding).first()
-    if existing is not None:
-        if existing.producer_name == producer_name and existing.defect_description == defect_description:
-            return existing, False
-        raise Conflict(f"问题 #{finding.pk} 已发出缺陷通知 #{existing.pk}")
-    with _racing_insert():
-        notice = ProducerNotice.objects.create(
-            finding=finding, producer=producer_obj, producer_name=producer_name,
-            defect_description=defect_description, sent_by=actor,
-        )
-    audit_record(
-        actor=actor, action=AuditAction.NOTICE_SENT, subject=f"notice:{notice.pk}", inspection=finding.inspection,
-        to_value={"producer": producer_name, "finding": finding.pk}, reason=defect_description,
-    )
-    return notice, True
-
-
-@transaction.atomic
-def notice_acknowledge(*, actor: User, notice: ProducerNotice, note: Any = "") -> tuple[ProducerNotice, bool]:
-    check_may_review(actor=actor, inspection=notice.finding.inspection)
-    note = _text(note, field="note")
-    if notice.status == NoticeStatus.ACKNOWLEDGED:
-        return notice, False
-    notice.status, notice.acknowledged_at = NoticeStatus.ACKNOWLEDGED, timezone.now()
-    notice.save(update_fields=["status", "acknowledged_at"])
-    audit_record(
-        actor=actor, action=AuditAction.NOTICE_ACKNOWLEDGED, subject=f"notice:{notice.pk}",
-        inspection=notice.finding.inspection, from_value={"status": NoticeStatus.SENT},
-        to_value={"status": NoticeStatus.ACKNOWLEDGED}, reason=note,
-    )
-    return notice, True
 
 
 # --- certification audits --------------------------------------------------------------------------
@@ -591,4 +458,5 @@ def certification_audit_create(
                 inspection=inspection, to_value={"flag": flag_kind, "certificate": certificate.number},
                 reason=f"认证审查：证书 {certificate.number} {AuditResult(result).label}",
             )
+    risk.recompute(enterprise_id=certificate.enterprise_id)
     return audit, True

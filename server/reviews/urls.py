@@ -15,10 +15,6 @@ api_urlpatterns = [
     path("findings/", api.FindingListCreateApi.as_view(), name="findings"),
     path("rectification-orders/", api.RectificationListCreateApi.as_view(), name="rectification-orders"),
     path("rectification-orders/<int:pk>/close/", api.RectificationCloseApi.as_view(), name="rectification-close"),
-    path("enforcement-cases/", api.CaseListCreateApi.as_view(), name="enforcement-cases"),
-    path("enforcement-cases/<int:pk>/status/", api.CaseStatusApi.as_view(), name="enforcement-case-status"),
-    path("producer-notices/", api.NoticeCreateApi.as_view(), name="producer-notices"),
-    path("producer-notices/<int:pk>/acknowledge/", api.NoticeAcknowledgeApi.as_view(), name="producer-notice-ack"),
     path("certification-audits/", api.CertificationAuditListCreateApi.as_view(), name="certification-audits"),
     path("certification-audits/<int:pk>/report/", api.CertificationAuditReportApi.as_view(), name="certification-audit-report"),
 ]

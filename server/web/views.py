@@ -23,9 +23,9 @@ from server.dossiers.models import DossierStatus
 from server.registry.choices import Domain, ProductCategory
 from server.reviews import dossier_data, selectors, services
 from server.reviews.exports import CUSTODY_LABELS, VERDICT_LABELS, answer_text, local_time, method_title
-from server.reviews.models import (
-    CaseOutcome, EnforcementCase, Finding, RectificationOrder, RectificationResult, Severity,
-)
+from server.enforcement import services as enforcement_services
+from server.enforcement.models import CaseOutcome, EnforcementCase
+from server.reviews.models import Finding, RectificationOrder, RectificationResult, Severity
 
 from .charts import bar_chart_svg
 
@@ -290,7 +290,7 @@ def rectification_close(request: HttpRequest, pk) -> HttpResponse:
 def case_refer(request: HttpRequest, pk) -> HttpResponse:
     inspection = _inspection_or_404(request, pk)
     ids = [int(i) for i in request.POST.getlist("findings") if i.isdigit()] or _all_finding_ids(inspection)
-    return _followup(request, pk, lambda: services.case_refer(
+    return _followup(request, pk, lambda: enforcement_services.case_refer(
         actor=request.user, inspection=inspection, findings=ids, reason=request.POST.get("reason"),
     ), "已移送执法", "这些问题此前已移送")
 
@@ -302,10 +302,10 @@ def case_update(request: HttpRequest, pk, case_id: int) -> HttpResponse:
     case = EnforcementCase.objects.filter(inspection=inspection, pk=case_id).first()
     if case is None:
         raise Http404("案件不存在")
-    return _followup(request, pk, lambda: services.case_update(
+    return _followup(request, pk, lambda: enforcement_services.case_update(
         actor=request.user, case=case, status=request.POST.get("status"),
         case_number=request.POST.get("case_number", ""), outcome=request.POST.get("outcome", ""),
-        note=request.POST.get("note", ""),
+        note=request.POST.get("note", ""), transferred_to=request.POST.get("transferred_to", ""),
     ), "案件进展已记录", "案件进展此前已记录")
 
 
@@ -327,4 +327,25 @@ def statistics(request: HttpRequest) -> HttpResponse:
         {"title": title, "param": param, "rows": rows, "svg": bar_chart_svg(rows=[(label, n) for label, _, n in rows], title=title)}
         for title, param, rows in tables
     ]
-    return render(request, "web/statistics.html", {"charts": charts, "total": len(dossiers)})
+    context = {"charts": charts, "total": len(dossiers)}
+    context.update(_campaign_statistics(request))
+    return render(request, "web/statistics.html", context)
+
+
+def _campaign_statistics(request: HttpRequest) -> dict[str, Any]:
+    """The campaign's figures (contract §13, server.statistics) for the caller's jurisdiction."""
+    from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+
+    from server.campaigns.models import Campaign
+    from server.statistics.views import campaign_context
+
+    campaigns = list(Campaign.objects.order_by("-created_at", "code"))
+    code = request.GET.get("campaign") or (campaigns[0].code if campaigns else "")
+    campaign = next((c for c in campaigns if c.code == code), None)
+    if campaign is None:
+        return {"campaigns": campaigns}
+    try:
+        section = campaign_context(user=request.user, campaign=campaign, jurisdiction=request.GET.get("jurisdiction"))
+    except (ApiPermissionDenied, ValidationError):
+        return {"campaigns": campaigns}
+    return {"campaigns": campaigns, "stats": section}

@@ -3,7 +3,8 @@ import datetime
 import pytest
 
 from server.accounts.models import Role
-from server.reviews.models import AuditEvent, EnforcementCase, Finding, ProducerNotice, RectificationOrder
+from server.enforcement.models import EnforcementCase, ProducerNotice
+from server.reviews.models import AuditEvent, Finding, RectificationOrder
 from server.reviews.selectors import dossier_review_parts, finding_candidates
 from tests import factories
 

@@ -56,5 +56,5 @@ def test_junk_everywhere_is_a_4xx(api):
         assert client.get(f"/api/v1/dossiers/export.csv?{query}").status_code < 500
     for query in ("enterprise=-1", "enterprise=1e9", "enterprise=%00"):
         assert client.get(f"/api/v1/certification-audits/?{query}").status_code < 500
-    for url in ("/api/v1/findings/?inspection=zz", "/api/v1/rectification-orders/", "/api/v1/enforcement-cases/?inspection="):
+    for url in ("/api/v1/findings/?inspection=zz", "/api/v1/rectification-orders/", "/api/v1/enforcement-cases/?inspection=zz"):
         assert 400 <= client.get(url).status_code < 500

@@ -151,8 +151,28 @@ def test_supervisor_reviews_a_dossier_in_the_browser(live_server, one_request_at
     # statistics
     page.click("text=统计")
     page.wait_for_url(f"{base}/ui/statistics/")
-    assert page.locator("svg.chart").count() == 3
+    assert page.locator("div.charts").first.locator("svg.chart").count() == 3
     assert page.locator('#chart-status g.bar[data-label="已通过"]').get_attribute("data-count") == "1"
+    # the campaign's figures (contract §13): each number opens the records it counts (a live-server
+    # test's flush removed the seeded campaign: put it back)
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    from server.campaigns.models import Campaign
+
+    if not Campaign.objects.filter(code="jieyang-2019").exists():
+        import_module("server.campaigns.migrations.0002_seed_jieyang_2019").forwards(django_apps, None)
+    page.reload()
+    section = page.locator("#campaign-statistics")
+    assert section.locator("svg.chart").count() == 4
+    planned = section.locator('tr.total a[data-figure="inspections.planned"]')
+    number = planned.inner_text()
+    planned.click()
+    page.wait_for_selector("#record-count")
+    assert page.inner_text("#record-count") == number
+    assert page.locator("#records tr[data-record]").count() == int(number)
+    page.go_back()
     page.screenshot(path=str(ARTIFACTS / "ui-04-statistics.png"), full_page=True)
 
     assert Dossier.objects.get(pk=inspection.pk).status == "approved"

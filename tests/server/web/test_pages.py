@@ -133,7 +133,8 @@ def test_statistics_counts(supervisor):
 def test_followup_through_the_forms(supervisor):
     import datetime
 
-    from server.reviews.models import EnforcementCase, RectificationOrder
+    from server.enforcement.models import EnforcementCase
+    from server.reviews.models import RectificationOrder
 
     inspection = rows.submitted(factories.inspection())
     answer = rows.answer(inspection, "mark-1", False)
