@@ -168,7 +168,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in; role `enterprise` only where a view opts in (server/api/permissions.py SignedIn).
+    "DEFAULT_PERMISSION_CLASSES": ["server.api.permissions.SignedIn"],
     # JSON with size, depth, Unicode and number checks (server/api/parsers.py); forms as DRF's.
     "DEFAULT_PARSER_CLASSES": [
         "server.api.parsers.SafeJSONParser",

@@ -27,6 +27,8 @@ from .serializers import CustodyEventRequest, LabelBatchRequest, PhotoUploadRequ
 
 
 class DossierListView(APIView):
+    permission_classes = [HasRole.of(Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)]
+
     @extend_schema(responses=dict, parameters=[
         query.param("status", enum=DossierStatus.values), query.param("jurisdiction"), query.param("product_category")])
     def get(self, request):
@@ -79,6 +81,9 @@ class PhotoOriginalView(APIView):
 
 class PhotoUploadView(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    # Only inspectors upload (the service checks the assignment): other roles are refused before the
+    # body is read or the inspection looked up.
+    permission_classes = [HasRole.of(Role.INSPECTOR)]
 
     @extend_schema(request={"multipart/form-data": PhotoUploadRequest}, responses={201: dict})
     def post(self, request):
