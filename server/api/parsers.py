@@ -11,18 +11,20 @@ never 500s (contract §7).
   `inputs.material`, a key itself).
 - Numbers: a number the decoder turns into ±infinity (`1e999`) → 400 naming the field; integers of
   more than 4300 digits are refused by Python's decoder (400 "JSON parse error").
-- Content-Type: DRF picks a parser by Content-Type; none matching → 415 naming the type; an
-  unknown charset → 400 (DRF).
+- Content-Type: DRF picks a parser by Content-Type; none matching (or none given) → 415 naming the
+  type; an unknown charset → 415 naming it (Django would silently decode as UTF-8).
 """
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
 from typing import Any
 
 from django.conf import settings
-from rest_framework.exceptions import ParseError
+from django.utils.http import parse_header_parameters
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -97,6 +99,15 @@ class SafeJSONParser(JSONParser):
         if len(raw) > limit:
             raise JsonLimitError(field="body", message=f"JSON 请求体超过上限 {limit} 字节",
                                  limit=f"API_JSON_MAX_BYTES={limit}")
+        _, params = parse_header_parameters(media_type or "")
+        if "charset" in params:
+            # Django ignores a charset it does not know and decodes as UTF-8; a lying header is the
+            # client's mistake, said so rather than guessed around.
+            try:
+                codecs.lookup(params["charset"])
+            except LookupError:
+                raise UnsupportedMediaType(media_type, detail=f"不支持的字符集 charset={params['charset']!r} "
+                                                              f"(unsupported charset in Content-Type)") from None
         encoding = parser_context.get("encoding") or settings.DEFAULT_CHARSET
         try:
             text = raw.decode(encoding)
