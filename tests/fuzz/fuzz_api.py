@@ -59,7 +59,8 @@ def main() -> int:
     print(f"fuzz_api: seed {args.seed}, max examples {args.max_examples}, roles {', '.join(roles)}, "
           f"modes {args.modes}, database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}", flush=True)
     report = api_fuzz.fuzz(app=WSGIHandler(), roles=roles, max_examples=args.max_examples, seed=args.seed,
-                           path_values=api_fuzz.path_values_from(world), modes=tuple(args.modes.split(",")))
+                           path_values=api_fuzz.path_values_from(world), modes=tuple(args.modes.split(",")),
+                           progress=lambda line: print(line, file=sys.stderr, flush=True))
     print("\n".join(report.lines()))
     print("per operation (status: count):")
     for label, counts in sorted(report.by_operation.items()):

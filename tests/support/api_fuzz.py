@@ -96,7 +96,7 @@ def _negatable(operation) -> bool:
 def fuzz(*, app, roles: dict[str, str], max_examples: int, seed: int,
          path_values: Callable[[Any], dict[str, Any] | None] | None = None,
          modes: tuple[str, ...] = ("positive", "negative"), report: Report | None = None,
-         include: Callable[[Any], bool] | None = None) -> Report:
+         include: Callable[[Any], bool] | None = None, progress: Callable[[str], None] | None = None) -> Report:
     """Fuzz every operation as every role ({role: token}); returns the report."""
     from schemathesis.generation.modes import GenerationMode
 
@@ -108,6 +108,9 @@ def fuzz(*, app, roles: dict[str, str], max_examples: int, seed: int,
             continue
         report.operations += 1
         label = f"{operation.method.upper()} {operation.path}"
+        if progress is not None:
+            progress(f"[{report.operations}] {label} (requests so far: {report.requests}, "
+                     f"5xx: {len(report.server_errors)})")
         fixed = path_values(operation) if path_values is not None else None
         for role, token in roles.items():
             headers = {"Authorization": f"Token {token}"}
