@@ -157,6 +157,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 MAX_PHOTO_BYTES = env.int("MAX_PHOTO_BYTES", default=20 * 1024 * 1024)
 MAX_PHOTO_PIXELS = env.int("MAX_PHOTO_PIXELS", default=50_000_000)
+# REST API JSON bodies (server/api/parsers.py): larger or deeper is a 400 naming the limit.
+API_JSON_MAX_BYTES = env.int("API_JSON_MAX_BYTES", default=1024 * 1024)
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -165,7 +168,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in; role `enterprise` only where a view opts in (server/api/permissions.py SignedIn).
+    "DEFAULT_PERMISSION_CLASSES": ["server.api.permissions.SignedIn"],
+    # JSON with size, depth, Unicode and number checks (server/api/parsers.py); forms as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "server.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "server.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": None,

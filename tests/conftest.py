@@ -118,3 +118,26 @@ def _no_login_throttle_leak():
 
 
 __all__ = ["factories"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_unlocks_the_audit_trail():
+    """SQLite refuses DELETE on the audit trail (reviews migration 0002) unless
+    `reviews_audit_unlock` holds a row; Django's flush between transactional tests deletes row by
+    row, so the flush is wrapped in an unlock (inserted first, removed last, one transaction)."""
+    from django.db.backends.sqlite3 import base as sqlite_base
+
+    DatabaseOperations = sqlite_base.DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        if not statements:
+            return statements
+        return (["INSERT INTO reviews_audit_unlock (reason) VALUES ('test flush');"] + list(statements)
+                + ["DELETE FROM reviews_audit_unlock;"])
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original

@@ -1,7 +1,9 @@
 """Quick-test ``conductor-resistance``: DC resistance of a conductor against GB/T 3956-2008.
 
 R20 = measured_ohm / length_m × 1000 × k_t, k_t = 254.5/(234.5+t) (Cu) or 248/(228+t) (Al).
-R20 is rounded half-up to the number of decimals of the table value and compared with it.
+R20 is compared with the table maximum on its full value (GB/T 8170-2008 §4.3 全数值比较法; GB/T 3956
+prescribes no rounding): exact rational arithmetic, no rounding before the comparison. R20 ≤ max
+passes, any excess fails (12.12 Ω/km against 12.1: fail).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from . import inputs as read
-from .tables import cached_table, decimals_of, dec
+from .compare import display_against, exact, sign, to_float
+from .tables import cached_table, dec
 from .verdicts import FAIL, PASS, invalid, verdict
 
 NAME = "conductor-resistance"
@@ -32,7 +35,7 @@ DESCRIPTION = {
         "measured_ohm": {"type": "number", "unit": "Ω", "required": True, "description": "整段试样实测电阻"},
         "temperature_c": {"type": "number", "unit": "°C", "required": True, "description": "测量时导体温度（-20 ~ 100 °C）"},
     },
-    "result": {"type": "number", "unit": "Ω/km", "description": "R20，按表值小数位数四舍五入"},
+    "result": {"type": "number", "unit": "Ω/km", "description": "R20（全数值，未修约；与最大值按全数值比较法比较）"},
     "limit": {"type": "number", "unit": "Ω/km", "description": "表中最大值"},
 }
 
@@ -130,19 +133,21 @@ def evaluate(inputs: Any) -> dict[str, Any]:
         return invalid(field=field, reason=reason, basis=f"{table_name} {data_table['title']}")
 
     coefficients = correction["materials"][material]
-    k_t = dec(coefficients["numerator"]) / (dec(coefficients["offset"]) + dec(temperature))
-    r20 = dec(measured) / dec(length) * Decimal(1000) * k_t
-    limit = dec(row["max_ohm_per_km"])
-    places = decimals_of(row["max_ohm_per_km"])
-    quantum = Decimal(1).scaleb(-places)
-    r20_rounded = r20.quantize(quantum, rounding=ROUND_HALF_UP)
-    outcome = PASS if r20_rounded <= limit else FAIL
+    k_t = exact(coefficients["numerator"]) / (exact(coefficients["offset"]) + exact(temperature))
+    r20 = exact(measured) / exact(length) * 1000 * k_t
+    limit = exact(row["max_ohm_per_km"])
+    outcome = PASS if r20 <= limit else FAIL
     k_formula = f"{coefficients['numerator']}/({coefficients['offset']}+t)"
+    # Display only: k_t to 4 decimals and R20 to 10 significant digits in the text; the verdict
+    # above compared the exact values, and the sign printed is that comparison's.
+    k_shown = Decimal(k_t.numerator) / Decimal(k_t.denominator)
     basis = (
         f"{table_name} {data_table['title']} {MATERIAL_LABELS[material]} {'镀金属' if coated else '不镀金属'} "
         f"{row['size_mm2']} mm²：20 °C 最大 {row['max_ohm_per_km']} Ω/km"
         f"（来源 {row['source']}，{row['confidence']}）；"
-        f"R20 = 实测电阻 / 长度 × 1000 × k_t，k_t = {k_formula} = {k_t.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
-        f"（t = {temperature} °C，GB/T 3956-2008 附录B），按表值精度修约至 {quantum} Ω/km"
+        f"R20 = 实测电阻 / 长度 × 1000 × k_t，k_t = {k_formula} ≈ {k_shown.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
+        f"（t = {temperature} °C，GB/T 3956-2008 附录B）；"
+        f"R20 = {display_against(r20, limit)} Ω/km {sign(r20, limit)} {row['max_ohm_per_km']} Ω/km"
+        f"（全数值比较法，GB/T 8170-2008 4.3，未修约）"
     )
-    return verdict(verdict=outcome, result=float(r20_rounded), limit=float(limit), basis=basis)
+    return verdict(verdict=outcome, result=to_float(r20), limit=to_float(limit), basis=basis)

@@ -1,21 +1,30 @@
 """Quick-test ``grinding-wheel-marking``: maximum operating speed marking against the speed colour stripe,
 and (optionally) the marked rpm against the speed at the wheel's diameter.
+
+The speed at the marked rpm, π × d × n / 60000, is compared on its full value (GB/T 8170-2008 §4.3,
+exact rational arithmetic with π to 50 digits) with the marked maximum speed plus the project's 1 %
+allowance; it is not rounded first (it used to be rounded to 0.01 m/s, which let 80.8049 m/s pass
+against 80.8).
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
+from fractions import Fraction
 from typing import Any
 
 from . import inputs as read
+from .compare import PI, display_against, exact, to_float
 from .tables import cached_table
 from .verdicts import FAIL, PASS, invalid, verdict
 
 NAME = "grinding-wheel-marking"
 TABLE = "grinding-wheel-speed-stripes"
 BASIS = "GB 2494-2014 固结磨具安全要求：标注最高工作速度；速度色标按 EN 12413 / ISO 525（蓝 50、黄 60、红 80、绿 100、蓝+黄 125 m/s）"
-RPM_TOLERANCE = 0.01  # marked rpm is a rounded value: allow 1 % above the exact figure
+# Project allowance, not a figure from GB 2494: the marked rpm is itself a rounded figure (makers
+# round n = 60000·v/(π·d) to a convenient number), so the speed it implies may exceed the marked
+# m/s by up to 1 % before it is a problem. The comparison with speed × 1.01 is on full values.
+RPM_TOLERANCE = Fraction(1, 100)
 
 DESCRIPTION = {
     "title": "砂轮最高工作速度标志与色标",
@@ -81,14 +90,19 @@ def evaluate(inputs: Any) -> dict[str, Any]:
         notes.append(f"{speed} m/s 不在已编码的色标表内，未核对色标")
 
     speed_at_rpm = None
+    rpm_limit = exact(speed) * (1 + RPM_TOLERANCE)
     if diameter is not None:
-        speed_at_rpm = round(math.pi * diameter * rpm / 60000, 2)
-        if speed_at_rpm > speed * (1 + RPM_TOLERANCE):
-            problems.append(f"标注转速 {rpm} r/min 在外径 {diameter} mm 时线速度为 {speed_at_rpm} m/s，超过最高工作速度 {speed} m/s")
+        speed_at_rpm = PI * exact(diameter) * exact(rpm) / 60000
+        if speed_at_rpm > rpm_limit:
+            problems.append(
+                f"标注转速 {rpm} r/min 在外径 {diameter} mm 时线速度为 {display_against(speed_at_rpm, rpm_limit)} m/s，"
+                f"超过最高工作速度 {speed} m/s（含 1 % 转速修约余量：{to_float(rpm_limit)} m/s；全数值比较）"
+            )
 
-    result = {"stripes": stripes, "expected_stripes": expected, "speed_at_rpm_ms": speed_at_rpm,
+    result = {"stripes": stripes, "expected_stripes": expected,
+              "speed_at_rpm_ms": None if speed_at_rpm is None else to_float(speed_at_rpm),
               "problems": problems, "notes": notes}
-    limit = {"max_speed_ms": speed, "expected_stripes": expected}
+    limit = {"max_speed_ms": speed, "expected_stripes": expected, "max_speed_at_rpm_ms": to_float(rpm_limit)}
     basis = f"{BASIS}（色标来源 {table['source']}，{table['confidence']}；GB 2494-2014 是否采用同一色标未核实）"
     if not problems and not stripe_checked and speed_at_rpm is None:
         return invalid(field="inputs.max_speed_ms", reason="；".join(notes), basis=basis, limit=limit)

@@ -1,4 +1,7 @@
-"""Quick-test ``strand-count``: minimum number of wires of class 2 copper conductors (GB/T 3956-2008 表2)."""
+"""Quick-test ``strand-count``: minimum number of wires of class 2 copper conductors (GB/T 3956-2008 表2).
+
+Integers: the count is compared with the minimum as counted (the minimum itself passes, one wire
+fewer fails); nothing to round."""
 
 from __future__ import annotations
 

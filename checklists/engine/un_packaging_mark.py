@@ -3,6 +3,11 @@ of the goods and the performance-test levels (drop, leakproofness, hydraulic pre
 
 Liquids:  UN 1A1/X1.5/250/19/CN/xxxx   (performance letter + max relative density / hydraulic kPa / year / country / maker)
 Solids:   UN 4G/Y25/S/24/CN/xxxx       (performance letter + max gross mass kg / S / year / country / maker)
+
+Every test level is a minimum compared on the full value (GB/T 8170-2008 §4.3): the level itself
+passes, anything below fails. The one rounding is the standard's own: a liquid's relative density
+d > 1.2 is rounded UP to the first decimal before the drop height d × 1.5/1.0/0.67 m is computed
+(ADR 6.1.5.3.5 / UN Model Regulations 6.1.5.3.5); the measured drop height is not rounded.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from . import inputs as read
+from .compare import at_least, exact
 from .tables import cached_table, dec
 from .verdicts import FAIL, PASS, invalid, verdict
 
@@ -104,6 +110,7 @@ def parse(mark: str) -> tuple[dict[str, Any] | None, list[str]]:
 
 
 def _ceil_1(value: Decimal) -> Decimal:
+    """The standard's rounding of the relative density: up to the first decimal (1.21 → 1.3)."""
     return value.quantize(Decimal("0.1"), rounding=ROUND_CEILING)
 
 
@@ -134,11 +141,11 @@ def evaluate(inputs: Any) -> dict[str, Any]:
 
     required_drop = dec(table["drop_height_m"][level])
     d = dec(density) if density is not None else None
-    if d is not None and d > dec(table["drop_density_threshold"]):
+    if d is not None and exact(d) > exact(table["drop_density_threshold"]):
         required_drop = _ceil_1(d) * dec(table["drop_density_factor"][level])
     limit["drop_height_m"] = float(required_drop)
     if drop is not None:
-        ok = dec(drop) >= required_drop
+        ok = at_least(drop, required_drop)
         checks.append({"test": "drop", "measured": drop, "required": float(required_drop), "ok": ok})
         if not ok:
             problems.append(f"跌落高度 {drop} m 低于 {level} 类要求的 {required_drop} m")
@@ -149,17 +156,17 @@ def evaluate(inputs: Any) -> dict[str, Any]:
         hyd_min = table["hydraulic_min_kpa"].get(level)
         if hyd_min is not None:
             limit["hydraulic_kpa"] = hyd_min
-            ok = parsed["hydraulic_kpa"] >= hyd_min
+            ok = at_least(parsed["hydraulic_kpa"], hyd_min)
             checks.append({"test": "hydraulic", "measured": parsed["hydraulic_kpa"], "required": hyd_min, "ok": ok})
             if not ok:
                 problems.append(f"标记的液压试验压力 {parsed['hydraulic_kpa']} kPa 低于 {level} 类要求的 {hyd_min} kPa")
         if leak is not None:
-            ok = leak >= required_leak
+            ok = at_least(leak, required_leak)
             checks.append({"test": "leakproof", "measured": leak, "required": required_leak, "ok": ok})
             if not ok:
                 problems.append(f"气密试验压力 {leak} kPa 低于 {level} 类要求的 {required_leak} kPa")
         if leak_min is not None:
-            ok = leak_min >= table["leakproof_minutes"]
+            ok = at_least(leak_min, table["leakproof_minutes"])
             checks.append({"test": "leakproof_minutes", "measured": leak_min, "required": table["leakproof_minutes"], "ok": ok})
             if not ok:
                 problems.append(f"气密试验保压 {leak_min} min 少于 {table['leakproof_minutes']} min")

@@ -59,6 +59,8 @@ class AccountListCreateApi(APIView):
 
 
 class MeApi(APIView):
+    enterprise_access = True  # one's own account
+
     @extend_schema(responses=AccountSerializer)
     def get(self, request):
         return Response(AccountSerializer(request.user).data)

@@ -1,7 +1,7 @@
 """Role checks shared by the API views."""
 from __future__ import annotations
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, IsAuthenticated
 
 from server.accounts.models import Role
 
@@ -27,3 +27,21 @@ class HasRole(BasePermission):
 
 
 IsAdmin = HasRole.of(Role.ADMIN)
+
+
+class SignedIn(IsAuthenticated):
+    """The default permission (settings.REST_FRAMEWORK): any signed-in user, except that an
+    operator's account (role `enterprise`, contract §1) is refused unless the view says
+    `enterprise_access = True`. An operator sees nothing but what §1/§9/§10 grant it, so an endpoint
+    written for staff roles never serves one by accident (selectors that fall through to "the rest"
+    for an unknown role). Views listing roles with HasRole name `enterprise` themselves when they
+    serve it."""
+
+    message = "企业用户无权访问此接口 (not available to enterprise accounts)"
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if role_of(request.user) == Role.ENTERPRISE:
+            return bool(getattr(view, "enterprise_access", False))
+        return True

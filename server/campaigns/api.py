@@ -6,7 +6,10 @@ from . import selectors
 
 
 class CampaignListApi(APIView):
-    """Every signed-in user may read the campaigns and their deadlines (contract §8)."""
+    """Every signed-in user may read the campaigns and their deadlines (contract §8), operators too:
+    the plan's deadlines (self-inspection reports, §10) are theirs to meet."""
+
+    enterprise_access = True
 
     @extend_schema(responses={200: dict})
     def get(self, request):

@@ -5,6 +5,8 @@ import mimetypes
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse, JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -13,16 +15,22 @@ from rest_framework.views import APIView
 
 from media.label_sheets import render_label_pages_png, render_label_sheet_pdf
 from server.accounts.models import Role
+from server.api import query
 from server.api.errors import FieldError
 from server.api.permissions import HasRole, role_of
 from server.inspections.selectors import inspection_get_visible
 
 from . import selectors, services, uploads
 from .labels import normalise_label_code
-from .models import LabelBatch
+from .models import DossierStatus, LabelBatch
+from .serializers import CustodyEventRequest, LabelBatchRequest, PhotoUploadRequest
 
 
 class DossierListView(APIView):
+    permission_classes = [HasRole.of(Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)]
+
+    @extend_schema(responses=dict, parameters=[
+        query.param("status", enum=DossierStatus.values), query.param("jurisdiction"), query.param("product_category")])
     def get(self, request):
         qs = selectors.dossier_list_visible(
             user=request.user,
@@ -34,6 +42,7 @@ class DossierListView(APIView):
 
 
 class DossierDetailView(APIView):
+    @extend_schema(responses=dict)
     def get(self, request, inspection_id):
         dossier = selectors.dossier_get_visible(user=request.user, inspection_id=inspection_id)
         if dossier is None:
@@ -59,18 +68,24 @@ def _photo_file(request, photo_id: str, *, original: bool):
 
 
 class PhotoThumbnailView(APIView):
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
     def get(self, request, photo_id):
         return _photo_file(request, photo_id, original=False)
 
 
 class PhotoOriginalView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, photo_id):
         return _photo_file(request, photo_id, original=True)
 
 
 class PhotoUploadView(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    # Only inspectors upload (the service checks the assignment): other roles are refused before the
+    # body is read or the inspection looked up.
+    permission_classes = [HasRole.of(Role.INSPECTOR)]
 
+    @extend_schema(request={"multipart/form-data": PhotoUploadRequest}, responses={201: dict})
     def post(self, request):
         data = request.data
         body = services.photo_upload(
@@ -107,6 +122,7 @@ class BlobView(APIView):
     parser_classes: list = []
     permission_classes = [HasRole.of(Role.ADMIN, Role.INSPECTOR)]
 
+    @extend_schema(exclude=True)
     def head(self, request, sha256):
         try:
             name = uploads.check_name(sha256)
@@ -119,6 +135,7 @@ class BlobView(APIView):
             response["Range"] = f"bytes=0-{offset - 1}"
         return response
 
+    @extend_schema(request={"application/octet-stream": OpenApiTypes.BINARY}, responses={200: dict, 201: dict, 308: dict})
     def put(self, request, sha256):
         raw = request._request
         content_range = raw.headers.get("Content-Range")
@@ -160,6 +177,7 @@ def _batch_body(request, batch: LabelBatch) -> dict:
 class LabelBatchListView(APIView):
     permission_classes = [HasRole.of(Role.ADMIN, Role.SUPERVISOR)]
 
+    @extend_schema(request=LabelBatchRequest, responses={201: dict})
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
         if not isinstance(request.data, dict):
@@ -193,6 +211,7 @@ def _visible_batch(request, batch_id) -> LabelBatch:
 
 
 class LabelBatchDetailView(APIView):
+    @extend_schema(responses=dict)
     def get(self, request, batch_id):
         return Response(_batch_body(request, _visible_batch(request, batch_id)))
 
@@ -202,6 +221,7 @@ def _sheet_title(batch: LabelBatch) -> str:
 
 
 class LabelSheetPdfView(APIView):
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, batch_id):
         batch = _visible_batch(request, batch_id)
         codes = list(batch.labels.order_by("serial").values_list("code", flat=True))
@@ -214,13 +234,11 @@ class LabelSheetPdfView(APIView):
 class LabelSheetPngView(APIView):
     """One A4 page (24 labels) per request: `?page=N` (1-based)."""
 
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY}, parameters=[query.param("page", int)])
     def get(self, request, batch_id):
         batch = _visible_batch(request, batch_id)
         codes = list(batch.labels.order_by("serial").values_list("code", flat=True))
-        page_text = request.query_params.get("page", "1")
-        if not page_text.isdigit() or int(page_text) < 1:
-            raise FieldError("page", "page 必须是正整数")
-        page = int(page_text)
+        page = query.integer(request, "page", minimum=1, maximum=10_000) or 1
         chunk = codes[(page - 1) * 24: page * 24]
         if not chunk:
             raise FieldError("page", f"page 超出范围（共 {(len(codes) + 23) // 24} 页）")
@@ -237,6 +255,7 @@ def _sample(request, label_code):
 
 
 class SampleDetailView(APIView):
+    @extend_schema(responses=dict)
     def get(self, request, label_code):
         return Response(selectors.sample_detail(sample=_sample(request, label_code)))
 
@@ -247,9 +266,11 @@ class CustodyView(APIView):
 
     permission_classes = [HasRole.of(Role.ADMIN, Role.SUPERVISOR, Role.CERTIFIER)]
 
+    @extend_schema(responses=dict)
     def get(self, request, label_code):
         return Response(selectors.custody_of(sample=_sample(request, label_code)))
 
+    @extend_schema(request=CustodyEventRequest, responses={201: dict})
     def post(self, request, label_code):
         sample = _sample(request, label_code)
         if not isinstance(request.data, dict):

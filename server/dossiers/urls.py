@@ -10,7 +10,7 @@ api_urlpatterns: list = [  # mounted under /api/v1/
     path("photos/<str:photo_id>/thumbnail/", api.PhotoThumbnailView.as_view(), name="dossier-photo-thumbnail"),
     path("photos/<str:photo_id>/original/", api.PhotoOriginalView.as_view(), name="dossier-photo-original"),
     path("blobs/<str:sha256>", api.BlobView.as_view(), name="blob"),
-    path("blobs/<str:sha256>/", api.BlobView.as_view()),
+    path("blobs/<str:sha256>/", api.BlobView.as_view(), name="blob-slash"),
     path("label-batches/", api.LabelBatchListView.as_view(), name="label-batch-list"),
     path("label-batches/<int:batch_id>/", api.LabelBatchDetailView.as_view(), name="label-batch-detail"),
     path("label-batches/<int:batch_id>/sheet.pdf", api.LabelSheetPdfView.as_view(), name="label-batch-sheet-pdf"),

@@ -5,7 +5,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.accounts.models import Role
+from server.api import query
 from server.api.permissions import HasRole
+from server.dossiers.models import DossierStatus
+from server.registry.choices import Domain, ProductCategory
 
 from . import selectors, services
 from .serializers import InspectionInputSerializer, InspectionSerializer, InspectorsInputSerializer
@@ -18,15 +21,18 @@ class InspectionListCreateApi(APIView):
     def get_permissions(self):
         return [Schedulers()] if self.request.method == "POST" else [Viewers()]
 
-    @extend_schema(responses=InspectionSerializer(many=True))
+    @extend_schema(responses=InspectionSerializer(many=True), parameters=[
+        query.param("product_category", enum=ProductCategory.values), query.param("domain", enum=Domain.values),
+        query.param("enterprise", int), query.param("status", enum=DossierStatus.values)])
     def get(self, request):
         qs = selectors.inspection_list_visible(user=request.user)
-        for param, lookup in (
-            ("product_category", "product_category"), ("domain", "domain"),
-            ("enterprise", "enterprise_id"), ("status", "dossier__status"),
-        ):
-            if request.query_params.get(param):
-                qs = qs.filter(**{lookup: request.query_params[param]})
+        filters = {
+            "product_category": query.choice(request, "product_category", choices=ProductCategory.values),
+            "domain": query.choice(request, "domain", choices=Domain.values),
+            "enterprise_id": query.integer(request, "enterprise"),
+            "dossier__status": query.choice(request, "status", choices=DossierStatus.values),
+        }
+        qs = qs.filter(**{lookup: value for lookup, value in filters.items() if value is not None})
         return Response(InspectionSerializer(qs, many=True).data)
 
     @extend_schema(request=InspectionInputSerializer, responses={201: InspectionSerializer})

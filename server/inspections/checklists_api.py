@@ -9,7 +9,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from server.api import query
 from server.api.errors import FieldError
+from server.registry.choices import ProductCategory
 
 
 class ChecklistSummarySerializer(serializers.Serializer):
@@ -20,10 +22,11 @@ class ChecklistSummarySerializer(serializers.Serializer):
 
 
 class ChecklistListApi(APIView):
-    @extend_schema(responses=ChecklistSummarySerializer(many=True))
+    @extend_schema(responses=ChecklistSummarySerializer(many=True),
+                   parameters=[query.param("category", enum=ProductCategory.values)])
     def get(self, request):
         docs = checklists.load_all()
-        category = request.query_params.get("category")
+        category = query.choice(request, "category", choices=ProductCategory.values)
         if category:
             docs = [d for d in docs if d["category"] == category]
         return Response(

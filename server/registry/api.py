@@ -5,10 +5,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.accounts.models import Role
-from server.api import tables
+from server.api import query, tables
 from server.api.permissions import HasRole
 
 from . import selectors, services
+from .choices import ProductCategory
 from .serializers import (
     CertificateInputSerializer, CertificateSerializer, EnterpriseInputSerializer, EnterpriseSerializer,
     EnterpriseUpdateSerializer, LicenceInputSerializer, LicenceSerializer, UnqualifiedProductInputSerializer,
@@ -30,11 +31,12 @@ class EnterpriseListCreateApi(APIView):
     def get_permissions(self):
         return [Managers()] if self.request.method == "POST" else super().get_permissions()
 
-    @extend_schema(responses=EnterpriseSerializer(many=True))
+    @extend_schema(responses=EnterpriseSerializer(many=True), parameters=[query.param("jurisdiction")])
     def get(self, request):
         qs = selectors.enterprise_list_visible(user=request.user)
-        if request.query_params.get("jurisdiction"):
-            qs = qs.filter(jurisdiction_id=request.query_params["jurisdiction"])
+        jurisdiction = query.jurisdiction(request)
+        if jurisdiction:
+            qs = qs.filter(jurisdiction_id=jurisdiction)
         return Response(EnterpriseSerializer(qs, many=True).data)
 
     @extend_schema(request=EnterpriseInputSerializer, responses={201: EnterpriseSerializer})
@@ -92,9 +94,11 @@ class UnqualifiedProductListCreateApi(APIView):
     def get_permissions(self):
         return [Managers()] if self.request.method == "POST" else super().get_permissions()
 
-    @extend_schema(responses=UnqualifiedProductSerializer(many=True))
+    @extend_schema(responses=UnqualifiedProductSerializer(many=True),
+                   parameters=[query.param("product_category", enum=ProductCategory.values)])
     def get(self, request):
-        qs = selectors.unqualified_product_list(product_category=request.query_params.get("product_category") or None)
+        qs = selectors.unqualified_product_list(
+            product_category=query.choice(request, "product_category", choices=ProductCategory.values))
         return Response(UnqualifiedProductSerializer(qs, many=True).data)
 
     @extend_schema(request=UnqualifiedProductInputSerializer, responses={201: UnqualifiedProductSerializer})
@@ -108,13 +112,15 @@ class UnqualifiedProductListCreateApi(APIView):
 class EnterpriseRegisterExportApi(APIView):
     """GET /api/v1/enterprises/export.csv | export.xlsx: the register of what the caller may see."""
 
-    @extend_schema(responses={(200, "text/csv"): bytes, (200, tables.XLSX_TYPE): bytes})
+    @extend_schema(responses={(200, "text/csv"): bytes, (200, tables.XLSX_TYPE): bytes},
+                   parameters=[query.param("jurisdiction")])
     def get(self, request, fmt: str):
         from .register_export import COLUMNS, WIDTHS, register_rows
 
         qs = selectors.enterprise_list_visible(user=request.user)
-        if request.query_params.get("jurisdiction"):
-            qs = qs.filter(jurisdiction_id=request.query_params["jurisdiction"])
+        jurisdiction = query.jurisdiction(request)
+        if jurisdiction:
+            qs = qs.filter(jurisdiction_id=jurisdiction)
         rows = register_rows(enterprises=qs.prefetch_related("register_entries").order_by("jurisdiction_id", "name"))
         if fmt == "csv":
             return tables.download(data=tables.csv_bytes(columns=COLUMNS, rows=rows), filename="enterprises.csv")

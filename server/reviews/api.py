@@ -6,16 +6,22 @@ from django.http import FileResponse, Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.accounts.models import Role
 from server.api.errors import FieldError
+from server.api import query
+from server.api.parsers import SafeJSONParser
 from server.api.permissions import HasRole
 
 from . import dossier_data, exports, selectors, services
 from .models import RectificationOrder
+from .serializers import (
+    CertificationAuditCreateRequest, ConflictResolveRequest, DossierReviewRequest, FindingCreateRequest,
+    RectificationCloseRequest, RectificationIssueRequest,
+)
 
 Reviewers = HasRole.of(Role.ADMIN, Role.SUPERVISOR)
 Viewers = HasRole.of(Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
@@ -70,7 +76,7 @@ class _Opaque(serializers.Serializer):
 class DossierReviewApi(APIView):
     permission_classes = [Viewers]
 
-    @extend_schema(request=_Opaque, responses={200: dict, 201: dict})
+    @extend_schema(request=DossierReviewRequest, responses={200: dict, 201: dict})
     def post(self, request, pk):
         inspection = _inspection(request, pk)
         data = _body(request)
@@ -86,7 +92,7 @@ class DossierReviewApi(APIView):
 class ConflictResolveApi(APIView):
     permission_classes = [Viewers]
 
-    @extend_schema(request=_Opaque, responses={200: dict, 201: dict})
+    @extend_schema(request=ConflictResolveRequest, responses={200: dict, 201: dict})
     def post(self, request, pk):
         inspection = _inspection(request, pk)
         data = _body(request)
@@ -113,12 +119,12 @@ class AuditTrailApi(APIView):
 class FindingListCreateApi(APIView):
     permission_classes = [Viewers]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=dict, parameters=[query.param("inspection", OpenApiTypes.UUID, required=True)])
     def get(self, request):
         inspection = _inspection_field(request, request.query_params)
         return Response([selectors.finding_dict(f) for f in selectors.findings_of(inspection=inspection)])
 
-    @extend_schema(request=_Opaque, responses={200: dict, 201: dict})
+    @extend_schema(request=FindingCreateRequest, responses={200: dict, 201: dict})
     def post(self, request):
         data = _body(request)
         inspection = _inspection_field(request, data)
@@ -154,13 +160,13 @@ def _visible_object(request, model, pk, inspection_path: str):
 class RectificationListCreateApi(APIView):
     permission_classes = [Viewers]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=dict, parameters=[query.param("inspection", OpenApiTypes.UUID, required=True)])
     def get(self, request):
         inspection = _inspection_field(request, request.query_params)
         orders = RectificationOrder.objects.filter(inspection=inspection)
         return Response([selectors.rectification_dict(o) for o in orders])
 
-    @extend_schema(request=_Opaque, responses={200: dict, 201: dict})
+    @extend_schema(request=RectificationIssueRequest, responses={200: dict, 201: dict})
     def post(self, request):
         data = _body(request)
         inspection = _inspection_field(request, data)
@@ -174,7 +180,7 @@ class RectificationListCreateApi(APIView):
 class RectificationCloseApi(APIView):
     permission_classes = [Viewers]
 
-    @extend_schema(request=_Opaque, responses=dict)
+    @extend_schema(request=RectificationCloseRequest, responses=dict)
     def post(self, request, pk: int):
         order = _visible_object(request, RectificationOrder, pk, "inspection")
         data = _body(request)
@@ -188,19 +194,19 @@ class RectificationCloseApi(APIView):
 
 
 class CertificationAuditListCreateApi(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
+    json_max_bytes = 30 * 1024 * 1024  # a 20 MB report in base64 (services.MAX_REPORT_BYTES)
 
     def get_permissions(self):
         return [Certifiers()] if self.request.method == "POST" else [AuditViewers()]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=dict, parameters=[query.param("enterprise", int)])
     def get(self, request):
-        enterprise = request.query_params.get("enterprise")
-        enterprise_id = _int_id(enterprise, "enterprise") if enterprise not in (None, "") else None
+        enterprise_id = query.integer(request, "enterprise")
         qs = selectors.certification_audit_list_visible(user=request.user, enterprise_id=enterprise_id)
         return Response([selectors.certification_audit_dict(a) for a in qs])
 
-    @extend_schema(request=_Opaque, responses={200: dict, 201: dict})
+    @extend_schema(request={"application/json": CertificationAuditCreateRequest, "multipart/form-data": CertificationAuditCreateRequest}, responses={200: dict, 201: dict})
     def post(self, request):
         data = _body(request)
         report = request.FILES.get("report") or data.get("report") or data.get("report_base64")
@@ -241,7 +247,7 @@ def _list_filters(request) -> dict:
 class DossierListCsvApi(APIView):
     permission_classes = [Viewers]
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY}, parameters=[query.param("status"), query.param("jurisdiction"), query.param("product_category"), query.param("verdict", enum=["pass", "fail"])])
     def get(self, request):
         rows = [dossier_data.dossier_row(d) for d in dossier_data.dossier_list(user=request.user, **_list_filters(request))]
         response = HttpResponse(exports.dossier_list_csv(rows=rows), content_type="text/csv; charset=utf-8")
@@ -252,7 +258,8 @@ class DossierListCsvApi(APIView):
 class DossierListXlsxApi(APIView):
     permission_classes = [Viewers]
 
-    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
+                   parameters=[query.param("status"), query.param("jurisdiction"), query.param("product_category"), query.param("verdict", enum=["pass", "fail"])])
     def get(self, request):
         rows = [dossier_data.dossier_row(d) for d in dossier_data.dossier_list(user=request.user, **_list_filters(request))]
         response = HttpResponse(

@@ -1,5 +1,5 @@
-"""conductor-resistance: every GB/T 3956 table row, rounding at table precision, temperature correction,
-invalid and malformed inputs."""
+"""conductor-resistance: every GB/T 3956 table row judged by full-value comparison (GB/T 8170-2008 §4.3:
+the limit itself passes, the smallest excess fails), temperature correction, invalid and malformed inputs."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _row_inputs(cls, row, measured):
 
 
 @pytest.mark.parametrize("cls,row", list(_rows()))
-def test_every_table_row_is_looked_up_and_judged_at_table_precision(cls, row):
+def test_every_table_row_is_judged_on_the_full_value(cls, row):
     limit = Decimal(row["max_ohm_per_km"])
     quantum = Decimal(1).scaleb(limit.as_tuple().exponent)
     # 1000 m at 20 °C: R20 equals the measured value.
@@ -44,13 +44,42 @@ def test_every_table_row_is_looked_up_and_judged_at_table_precision(cls, row):
     assert at_limit["limit"] == float(limit)
     assert at_limit["result"] == float(limit)
     assert row["size_mm2"] in at_limit["basis"] and row["max_ohm_per_km"] in at_limit["basis"]
-    # rounds down to the limit: still a pass
-    just_under = _evaluate(**_row_inputs(cls, row, float(limit + quantum * Decimal("0.4"))))
-    assert just_under["verdict"] == "pass" and just_under["result"] == float(limit)
-    # rounds up past the limit: a fail
-    just_over = _evaluate(**_row_inputs(cls, row, float(limit + quantum * Decimal("0.6"))))
-    assert just_over["verdict"] == "fail"
-    assert just_over["result"] == float(limit + quantum)
+    # the smallest excess a JSON number can carry fails: no rounding to the table's precision
+    smallest_excess = _evaluate(**_row_inputs(cls, row, math.nextafter(float(limit), math.inf)))
+    assert smallest_excess["verdict"] == "fail", smallest_excess["basis"]
+    # an excess that would round back down to the limit at table precision (the old bug) fails too
+    would_round_down = _evaluate(**_row_inputs(cls, row, float(limit + quantum * Decimal("0.4"))))
+    assert would_round_down["verdict"] == "fail"
+    assert would_round_down["result"] == float(limit + quantum * Decimal("0.4"))
+    # the smallest amount under the limit passes
+    assert _evaluate(**_row_inputs(cls, row, math.nextafter(float(limit), 0)))["verdict"] == "pass"
+
+
+def test_issue_14_example_1_212_ohm_over_100_m_of_1_5_mm2_fails():
+    """1.212 Ω over 100 m of 1.5 mm² class 2 plain copper at 20 °C = 12.12 Ω/km > 12.1: fail (it used to
+    be rounded to 12.1 and passed)."""
+    result = _evaluate(cross_section_mm2=1.5, length_m=100, measured_ohm=1.212, temperature_c=20)
+    assert result["verdict"] == "fail"
+    assert result["result"] == 12.12 and result["limit"] == 12.1
+    assert "12.12 Ω/km > 12.1 Ω/km" in result["basis"] and "GB/T 8170" in result["basis"]
+    at_limit = _evaluate(cross_section_mm2=1.5, length_m=100, measured_ohm=1.21, temperature_c=20)
+    assert at_limit["verdict"] == "pass" and at_limit["result"] == 12.1
+    excess = _evaluate(cross_section_mm2=1.5, length_m=100, measured_ohm=math.nextafter(1.21, 2), temperature_c=20)
+    assert excess["verdict"] == "fail"
+    # the text shows enough digits to differ from the limit when the value does
+    assert "12.100000000000002 Ω/km > 12.1" in excess["basis"]
+
+
+def test_boundary_is_exact_through_the_temperature_correction():
+    # Copper at 25 °C on 509 m: k_t = 254.5/259.5 = 509/519, so 6.2799 Ω gives R20 = 12.1 Ω/km exactly.
+    at_limit = _evaluate(cross_section_mm2=1.5, length_m=509, measured_ohm=6.2799, temperature_c=25)
+    assert at_limit["verdict"] == "pass" and "= 12.1 Ω/km" in at_limit["basis"]
+    assert _evaluate(cross_section_mm2=1.5, length_m=509, measured_ohm=math.nextafter(6.2799, 7),
+                     temperature_c=25)["verdict"] == "fail"
+    # Aluminium 16 mm² at 40 °C on 248 m: k_t = 248/268, so 1.91 × 0.268 = 0.51188 Ω gives exactly 1.91.
+    al = dict(material="aluminium", coated=DROP, cross_section_mm2=16, length_m=248, temperature_c=40)
+    assert _evaluate(**al, measured_ohm=0.51188)["verdict"] == "pass"
+    assert _evaluate(**al, measured_ohm=math.nextafter(0.51188, 1))["verdict"] == "fail"
 
 
 def test_every_row_has_a_source_and_an_allowed_confidence():
@@ -90,11 +119,11 @@ def test_basis_names_table_class_material_and_coating():
 
 def test_copper_temperature_correction_at_25_c():
     k = 254.5 / (234.5 + 25)
-    exact = 7.41 / k  # measured on 1000 m at 25 °C, corresponds to R20 = 7.41
-    assert _evaluate(measured_ohm=exact, temperature_c=25)["verdict"] == "pass"
-    assert _evaluate(measured_ohm=exact * 1.001, temperature_c=25)["verdict"] == "fail"
+    near = 7.41 / k * 0.99999  # measured on 1000 m at 25 °C, R20 just under 7.41
+    assert _evaluate(measured_ohm=near, temperature_c=25)["verdict"] == "pass"
+    assert _evaluate(measured_ohm=near * 1.001, temperature_c=25)["verdict"] == "fail"
     # Without correction the same reading would be judged differently at 20 °C.
-    assert _evaluate(measured_ohm=exact, temperature_c=20)["verdict"] == "fail"
+    assert _evaluate(measured_ohm=near, temperature_c=20)["verdict"] == "fail"
 
 
 def test_short_sample_length_scales_to_per_km():
@@ -108,16 +137,16 @@ def test_short_sample_length_scales_to_per_km():
 @pytest.mark.parametrize("t,kt", [(5, 1.064), (10, 1.042), (15, 1.020), (20, 1.000), (25, 0.980),
                                   (30, 0.962), (35, 0.943), (40, 0.926)])
 def test_copper_correction_factor_matches_published_kt_table(t, kt):
-    # 185 mm² class 2 copper has a 4-decimal limit: 0.1 Ω on 1000 m gives R20 = 0.1 × kt to 4 decimals
+    # 0.1 Ω on 1000 m gives R20 = 0.1 × kt (the full value; the published table has 3 decimals)
     result = _evaluate(cross_section_mm2=185, measured_ohm=0.1, temperature_c=t)
     assert math.isclose(result["result"] * 10, kt, abs_tol=0.0015)
 
 
 def test_aluminium_correction_uses_its_own_formula():
     k = 248 / (228 + 40)
-    exact = 1.91 / k
+    exact = 1.91 / k * 0.99999
     ok = _evaluate(material="aluminium", coated=DROP, cross_section_mm2=16, measured_ohm=exact, temperature_c=40)
-    assert ok["verdict"] == "pass" and ok["result"] == 1.91
+    assert ok["verdict"] == "pass" and math.isclose(ok["result"], 1.91, rel_tol=2e-5)
     # the copper factor at 40 °C is larger: the same reading would fail as copper... and as aluminium × 1.002
     bad = _evaluate(material="aluminium", coated=False, cross_section_mm2=16, measured_ohm=exact * 1.003, temperature_c=40)
     assert bad["verdict"] == "fail"
@@ -139,7 +168,7 @@ def test_class_5_flexible_conductor():
 def test_undersized_cable_from_the_literature_fails():
     # 2.5 mm² copper measured at R20 = 7.837 Ω/km (理化检验 2011): the "打折" signature.
     result = _evaluate(measured_ohm=7.837)
-    assert result["verdict"] == "fail" and result["result"] == 7.84 and result["limit"] == 7.41
+    assert result["verdict"] == "fail" and result["result"] == 7.837 and result["limit"] == 7.41
 
 
 @pytest.mark.parametrize(
