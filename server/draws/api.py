@@ -14,6 +14,7 @@ from server.api.errors import FieldError
 from server.api.permissions import HasRole
 
 from . import selectors, services
+from .parsing import PARSERS, RENDERERS
 from .models import InspectorUnavailability
 from .serializers import (
     DrawInputSerializer, ExecuteInputSerializer, UnavailabilityInputSerializer, UnavailabilitySerializer,
@@ -25,6 +26,9 @@ Viewers = HasRole.of(Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
 
 
 class DrawListCreateApi(APIView):
+    parser_classes = PARSERS
+    renderer_classes = RENDERERS
+
     def get_permissions(self):
         return [Drawers()] if self.request.method == "POST" else [Viewers()]
 
@@ -56,6 +60,7 @@ class DrawListCreateApi(APIView):
 class DrawPreviewApi(APIView):
     """The population a draw would freeze now, not stored: GET ?jurisdiction=&product_category=&population=."""
 
+    renderer_classes = RENDERERS
     permission_classes = [Drawers]
 
     @extend_schema(responses={200: dict})
@@ -91,6 +96,9 @@ class DrawDetailApi(APIView):
 
 
 class DrawExecuteApi(APIView):
+    parser_classes = PARSERS
+    renderer_classes = RENDERERS
+
     permission_classes = [Drawers]
 
     @extend_schema(request=ExecuteInputSerializer, responses={200: dict})
@@ -105,6 +113,9 @@ class DrawExecuteApi(APIView):
 
 
 class UnavailabilityListCreateApi(APIView):
+    parser_classes = PARSERS
+    renderer_classes = RENDERERS
+
     def get_permissions(self):
         return [Drawers()] if self.request.method == "POST" else [Viewers()]
 

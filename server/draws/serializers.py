@@ -16,9 +16,18 @@ class DrawInputSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField(max_length=80, required=False, allow_blank=True, trim_whitespace=False)
 
 
+class TextField(serializers.CharField):
+    """A JSON string only: a number is not silently turned into text (the beacon is hashed as sent)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ExecuteInputSerializer(serializers.Serializer):
-    beacon = serializers.CharField(max_length=500)
-    beacon_source = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
+    beacon = TextField(max_length=500, trim_whitespace=False)
+    beacon_source = TextField(max_length=500, required=False, allow_blank=True, allow_null=True)
 
 
 class UnavailabilityInputSerializer(serializers.Serializer):
