@@ -64,7 +64,13 @@ def select_in_county(*, seed: str, credit_codes: Iterable[str], percent: int) ->
 def rank_inspectors(*, seed: str, credit_code: str, usernames: Iterable[str]) -> list[str]:
     """Eligible inspectors in ascending order of SHA-256 hex of `seed:credit_code:username`; the
     first m are assigned."""
-    return [u for _, u in sorted((inspector_key(seed=seed, credit_code=credit_code, username=u), u) for u in usernames)]
+    prefix = hashlib.sha256(f"{seed}:{credit_code}:".encode("utf-8"))  # = inspector_key, prefix hashed once
+    keyed = []
+    for username in usernames:
+        digest = prefix.copy()
+        digest.update(username.encode("utf-8"))
+        keyed.append((digest.hexdigest(), username))
+    return [u for _, u in sorted(keyed)]
 
 
 # --- the inspector roster: who may be drawn for an enterprise (执法检查人员名录库) -----------------

@@ -102,11 +102,13 @@ def _insert_population(rows: list[tuple], draw_id: int) -> None:
             for pk, code, name, jur in rows:
                 copy.write_row((draw_id, pk, code, name, jur))
         return
-    PopulationEntry.objects.bulk_create(
-        [PopulationEntry(draw_id=draw_id, enterprise_id=pk, credit_code=code, name=name, jurisdiction=jur)
-         for pk, code, name, jur in rows],
-        batch_size=2000,
-    )
+    # SQLite: one prepared INSERT run for every row (bulk_create builds a model object per row).
+    table = connection.ops.quote_name(PopulationEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (draw_id, enterprise_id, credit_code, name, jurisdiction) VALUES (%s, %s, %s, %s, %s)",
+            [(draw_id, pk, code, name, jur) for pk, code, name, jur in rows],
+        )
 
 
 def draw_announce_steps(
@@ -161,6 +163,7 @@ def draw_announce_steps(
             raise
         return existing
     yield ("freeze", len(rows), len(rows))
+    draw.frozen_population = candidates  # the rows just stored, for the answer (no second read)
     return draw
 
 
