@@ -1,2 +1,13 @@
+from django.urls import path
+
+from . import draws_views
+
 api_urlpatterns: list = []  # mounted under /api/v1/
-urlpatterns: list = []  # mounted at the site root
+urlpatterns = [  # mounted at the site root
+    # 双随机、一公开 (issue 11): the draws' public pages
+    path("public/draws/", draws_views.draw_list, name="public-draws"),
+    path("public/draws/verify.py", draws_views.verifier, name="public-draws-verifier"),
+    path("public/draws/rules.md", draws_views.rules, name="public-draws-rules"),
+    path("public/draws/<int:pk>/", draws_views.draw_detail, name="public-draw"),
+    path("public/draws/<int:pk>.json", draws_views.draw_json, name="public-draw-json"),
+]
