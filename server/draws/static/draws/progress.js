@@ -34,7 +34,11 @@
             lines.forEach(function (text) {
               if (!text) return;
               var line = JSON.parse(text);
-              if (line.ok === true) { box.dataset.done = "true"; window.location.assign(line.url); }
+              if (line.ok === true) {
+                box.dataset.done = "true";
+                box.querySelector(".progress-label").textContent = "完成，正在打开……";
+                setTimeout(function () { window.location.assign(line.url); }, 700);
+              }
               else if (line.ok === false) { error.textContent = line.error; box.dataset.failed = "true"; }
               else { show(box, line); }
             });
