@@ -56,7 +56,18 @@ def inspectors(jurisdiction: str, n: int) -> list:
     return [factories.user(Role.INSPECTOR, jurisdiction=jurisdiction) for _ in range(n)]
 
 
+def ensure_seed_campaign() -> None:
+    """The seed campaign (a data migration) back after a transactional test flushed it."""
+    from server.campaigns.models import Campaign
+    from server.campaigns.seed import JIEYANG_2019
+    from server.campaigns.services import campaign_create_or_update
+
+    if not Campaign.objects.filter(code="jieyang-2019").exists():
+        campaign_create_or_update(data=JIEYANG_2019)
+
+
 def announce_body(**overrides) -> dict:
+    ensure_seed_campaign()
     body = {"campaign": "jieyang-2019", "jurisdiction": "445200", "product_category": "wire-cable",
             "domain": "production", "population": "licensed-producers", "percent": 10,
             "inspectors_per_inspection": 2, "scheduled_for": SCHEDULED.isoformat()}

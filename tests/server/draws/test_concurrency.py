@@ -25,7 +25,7 @@ def test_two_executions_at_once_one_wins(api, monkeypatch):
     producers("445202", 6)
     inspectors("445202", 3)
     supervisor = factories.user(Role.SUPERVISOR, jurisdiction="445202")
-    draw = api(supervisor).post("/api/v1/draws/", announce_body(campaign=None, jurisdiction="445202", percent=50),
+    draw = api(supervisor).post("/api/v1/draws/", announce_body(jurisdiction="445202", percent=50),
                                 format="json").json()
     real = services.inspections_create_bulk
     claimed = threading.Event()

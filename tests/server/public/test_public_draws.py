@@ -198,3 +198,24 @@ def test_pagination(api, client, monkeypatch):
     second = client.get(first["next"]).json()
     assert second["results"][0]["id"] == pk and second["next"] is None
     assert client.get("/public/draws/", HTTP_ACCEPT="application/json").json()["count"] == 2
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_verifier_reads_a_draw_by_url_from_the_live_site(api, live_server, tmp_path):
+    from django.db import connections
+
+    pk, _ = _drawn(api)
+    script = tmp_path / "verify.py"
+    import urllib.request
+
+    with urllib.request.urlopen(f"{live_server.url}/public/draws/verify.py") as response:
+        script.write_bytes(response.read())
+    for url in (f"{live_server.url}/public/draws/{pk}/", f"{live_server.url}/public/draws/{pk}.json"):
+        result = subprocess.run([sys.executable, "-I", str(script), url], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "RESULT: OK" in result.stdout
+    missing = subprocess.run([sys.executable, "-I", str(script), f"{live_server.url}/public/draws/999/"],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1
+    connections.close_all()
