@@ -1,7 +1,7 @@
 """The draw's rules, in one place, each with the reason it exists (contract v2 §11; plan 三(四)1).
 
 Everything a member of the public needs to repeat a draw is here and in RULES.md beside this file;
-the standalone verifier (server/draws/verify.py, served at /public/draws/verify.py) implements the
+the standalone verifier (server/draws/verifier/verify.py, served at /public/draws/verify.py) implements the
 same arithmetic again without importing this module. Plain Python: no Django, no database.
 """
 from __future__ import annotations

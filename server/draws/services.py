@@ -19,7 +19,6 @@ from server.api.errors import Conflict, FieldError
 from server.campaigns import selectors as campaign_selectors
 from server.inspections.services import inspections_create_bulk
 from server.registry.choices import ProductCategory
-from server.registry.models import Enterprise
 
 from . import rules, selectors
 from .models import (
@@ -265,10 +264,9 @@ def draw_execute_steps(*, actor: User, draw_id: int, beacon, beacon_source="") -
             raise FieldError("inspectors_per_inspection",
                              f"可抽取的检查人员少于每户 {m} 名：{'；'.join(short[:3])}{more}；未创建任何检查")
         yield ("inspectors", len(chosen), len(chosen))
-        enterprises = Enterprise.objects.in_bulk([p[2] for p in plans]) if plans else {}
         inspections = inspections_create_bulk(
             actor=actor, product_category=draw.product_category, domain=draw.domain, scheduled_for=draw.scheduled_for,
-            assignments=[(enterprises[pk], result.eligible[:m]) for _, _, pk, _, _, result in plans],
+            assignments=[(pk, result.eligible[:m]) for _, _, pk, _, _, result in plans],
         )
         yield ("inspections", len(inspections), len(plans))
         Selection.objects.bulk_create([

@@ -108,13 +108,14 @@ def inspections_create_bulk(
     product_category: str,
     domain: str,
     scheduled_for: date,
-    assignments: Sequence[tuple[Enterprise, list[str]]],
+    assignments: Sequence[tuple[int, list[str]]],
 ) -> list[Inspection]:
-    """Many inspections of one category and domain at once (a draw's selection), with the same
-    checks as inspection_create, in a constant number of queries: rows written with bulk_create.
-    No post_save signals are sent, so the sync publisher picks the new inspections up in its
-    periodic pass (publish_all_pending, every ~5 s from the reconciler), as it does for dossiers
-    folded by the reconciler. Returns the inspections in the order of `assignments`."""
+    """Many inspections of one category and domain at once (a draw's selection): `assignments` is
+    (enterprise id, inspector usernames) per inspection. The same checks as inspection_create, in
+    a constant number of queries, rows written with bulk_create. No post_save signals are sent, so
+    the sync publisher picks the new inspections up in its periodic pass (publish_all_pending,
+    every ~5 s from the reconciler), as it does for dossiers the reconciler folds. Returns the
+    inspections in the order of `assignments`."""
     if product_category not in ProductCategory.values:
         raise FieldError("product_category", f"未知产品类别 '{product_category}'")
     if domain not in Domain.values:
@@ -123,34 +124,47 @@ def inspections_create_bulk(
     doc = checklists.latest_for(product_category)
     if doc is None:
         raise FieldError("product_category", f"产品类别 '{product_category}' 尚无已发布的检查表")
+    enterprise_ids = [pk for pk, _ in assignments]
+    enterprises: dict[int, tuple] = {}
+    for start in range(0, len(enterprise_ids), 2000):
+        for pk, code, jur, roles, categories in Enterprise.objects.filter(
+                pk__in=enterprise_ids[start:start + 2000]).values_list(
+                "pk", "credit_code", "jurisdiction_id", "roles", "product_categories"):
+            enterprises[pk] = (code, jur, roles, categories)
     names = {name for _, usernames in assignments for name in usernames}
     users = {u.username: u for u in User.objects.filter(username__in=names)} if names else {}
+    role = actor.effective_role
     inspections: list[Inspection] = []
     links: list = []
-    for enterprise, usernames in assignments:
-        _check_may_schedule(actor=actor, enterprise=enterprise)
-        if product_category not in enterprise.product_categories:
-            raise FieldError("product_category", f"企业 {enterprise.credit_code} 未登记产品类别 '{product_category}'")
-        if needed_role not in enterprise.roles:
-            raise FieldError("domain", f"企业 {enterprise.credit_code} 不具有领域 '{domain}' 所需的经营角色 '{needed_role}'")
+    for enterprise_id, usernames in assignments:
+        if enterprise_id not in enterprises:
+            raise FieldError("enterprise", f"企业 {enterprise_id} 不存在")
+        code, jur, roles, categories = enterprises[enterprise_id]
+        if role != Role.ADMIN and not (
+                role == Role.SUPERVISOR and jurisdictions.covers(ancestor=actor.jurisdiction_id, code=jur)):
+            raise PermissionDenied("只有管理员或企业所在辖区的监管人员可以安排检查")
+        if product_category not in categories:
+            raise FieldError("product_category", f"企业 {code} 未登记产品类别 '{product_category}'")
+        if needed_role not in roles:
+            raise FieldError("domain", f"企业 {code} 不具有领域 '{domain}' 所需的经营角色 '{needed_role}'")
         if not usernames:
             raise FieldError("inspectors", "至少指派一名检查人员")
         inspection = Inspection(
-            enterprise=enterprise, product_category=product_category, domain=domain, scheduled_for=scheduled_for,
-            checklist_id=doc["_id"], created_by=actor,
+            enterprise_id=enterprise_id, product_category=product_category, domain=domain,
+            scheduled_for=scheduled_for, checklist_id=doc["_id"], created_by=actor,
         )
         seen: set[str] = set()
         for name in usernames:
             user = users.get(name)
             if user is None or not user.is_active or user.role != Role.INSPECTOR:
                 raise FieldError("inspectors", f"'{name}' 不是有效的检查人员")
-            if not jurisdictions.covers(ancestor=user.jurisdiction_id, code=enterprise.jurisdiction_id):
-                raise FieldError("inspectors", f"检查人员 '{name}' 的辖区不包含企业所在辖区 {enterprise.jurisdiction_id}")
+            if not jurisdictions.covers(ancestor=user.jurisdiction_id, code=jur):
+                raise FieldError("inspectors", f"检查人员 '{name}' 的辖区不包含企业所在辖区 {jur}")
             if name not in seen:
                 seen.add(name)
                 links.append(InspectionThrough(inspection_id=inspection.pk, user_id=user.pk))
         inspections.append(inspection)
     Inspection.objects.bulk_create(inspections, batch_size=1000)
     InspectionThrough.objects.bulk_create(links, batch_size=2000)
-    Dossier.objects.bulk_create([Dossier(inspection=i) for i in inspections], batch_size=2000)
+    Dossier.objects.bulk_create([Dossier(inspection_id=i.pk) for i in inspections], batch_size=2000)
     return inspections

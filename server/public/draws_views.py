@@ -20,7 +20,7 @@ from . import draws_selectors as selectors
 
 POPULATION_PER_PAGE = 1000
 SELECTION_PER_PAGE = 500
-VERIFIER = Path(__file__).resolve().parents[1] / "draws" / "verify.py"
+VERIFIER = Path(__file__).resolve().parents[1] / "draws" / "verifier" / "verify.py"
 RULES = Path(__file__).resolve().parents[1] / "draws" / "RULES.md"
 REASON_LABELS = {"avoidance": "回避（上次同类抽查检查过该企业）",
                  **{f"unavailable:{k}": f"不可用：{label}" for k, label in UnavailabilityKind.choices}}

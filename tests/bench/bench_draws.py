@@ -136,16 +136,20 @@ def main() -> int:
         else:
             page, t = _timed("public HTML, first page", lambda: anonymous.get(f"/public/draws/{draw_id}/"))
             assert page.status_code == 200
+            page, t = _timed("public HTML, first page again", lambda: anonymous.get(f"/public/draws/{draw_id}/"))
             last = _timed("public HTML, page 50", lambda: anonymous.get(f"/public/draws/{draw_id}/?page=50"))[0]
             assert last.status_code == 200
-            full, t_json = _timed("public JSON, whole record", lambda: anonymous.get(f"/public/draws/{draw_id}.json"))
-            assert full.status_code == 200
-            content = b"".join(full.streaming_content) if full.streaming else full.content
+            def whole_record():
+                response = anonymous.get(f"/public/draws/{draw_id}.json")
+                assert response.status_code == 200
+                return b"".join(response.streaming_content)
+
+            content, t_json = _timed("public JSON, whole record (streamed to the end)", whole_record)
             path = Path(tmp) / "draw.json"
             path.write_bytes(content)
             print(f"  public JSON size: {len(content) / 1e6:.1f} MB")
             started = time.perf_counter()
-            verdict = subprocess.run([sys.executable, str(REPO / "server/draws/verify.py"), str(path)],
+            verdict = subprocess.run([sys.executable, str(REPO / "server/draws/verifier/verify.py"), str(path)],
                                      capture_output=True, text=True)
             print(f"  {'standalone verifier on it':<48} {time.perf_counter() - started:7.2f} s  exit {verdict.returncode}")
             print("   ", verdict.stdout.strip().splitlines()[-1] if verdict.stdout.strip() else verdict.stderr[-300:])

@@ -15,7 +15,7 @@ from tests import factories
 from tests.server.draws.helpers import announce_body, county, inspectors, producers
 
 pytestmark = pytest.mark.django_db
-VERIFIER = Path(__file__).resolve().parents[3] / "server" / "draws" / "verify.py"
+VERIFIER = Path(__file__).resolve().parents[3] / "server" / "draws" / "verifier" / "verify.py"
 
 
 def _drawn(api, *, execute=True):
