@@ -41,7 +41,7 @@ class DrawListCreateApi(APIView):
     def get_permissions(self):
         return [Drawers()] if self.request.method == "POST" else [Viewers()]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="draws_list", responses={200: dict})
     def get(self, request):
         qs = selectors.draw_list_visible(user=request.user)
         for param in ("product_category", "status", "jurisdiction"):
@@ -150,6 +150,7 @@ class UnavailabilityListCreateApi(APIView):
 class UnavailabilityDetailApi(APIView):
     permission_classes = [Drawers]
 
+    @extend_schema(request=None, responses={204: None})
     def delete(self, request, pk: int):
         period = InspectorUnavailability.objects.select_related("inspector").filter(pk=pk).first()
         if period is None:
