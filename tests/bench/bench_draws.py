@@ -36,18 +36,16 @@ def _setup_django(data_dir: Path) -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        call_command("flush", "--noinput", verbosity=0)
-        call_command("migrate", "campaigns", "zero", verbosity=0)  # the seed campaign back after the flush
-        call_command("migrate", verbosity=0)
-        from server.accounts.models import Jurisdiction
-        from importlib import import_module
-
-        for code, name, parent in import_module("server.accounts.migrations.0002_contract_jurisdictions").JURISDICTIONS:
-            Jurisdiction.objects.update_or_create(code=code, defaults={"name": name, "parent_id": parent})
+        # A fresh schema each run; only in a database whose name says it is for benchmarks.
+        name = connection.settings_dict["NAME"]
+        if "bench" not in name:
+            raise SystemExit(f"refusing to empty PostgreSQL database {name!r}: name it *bench*")
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    call_command("migrate", verbosity=0)
 
 
 def _register(entries: int) -> float:

@@ -290,3 +290,36 @@ def test_junk_is_a_4xx_naming_the_field(api):
     for query in ("status=%00", "jurisdiction=" + "9" * 300, "product_category=%ED%A0%80"):
         assert 400 <= client.get(f"/api/v1/draws/?{query}").status_code < 500
     assert client.get("/api/v1/draws/99999999999999999999/").status_code == 404
+
+
+@pytest.mark.parametrize("role, jurisdiction, read, write", [
+    (Role.ADMIN, None, 200, 201),
+    (Role.SUPERVISOR, "445200", 200, 201),
+    (Role.SUPERVISOR, "445203", 200, 403),
+    (Role.INSPECTOR, "445202", 200, 403),
+    (Role.CERTIFIER, None, 403, 403),
+    (Role.ENTERPRISE, None, 403, 403),
+])
+def test_roster_and_preview_matrix(api, role, jurisdiction, read, write):
+    target = factories.user(Role.INSPECTOR, jurisdiction="445202")
+    caller = factories.user(role, jurisdiction=jurisdiction)
+    client = api(caller)
+    assert client.get("/api/v1/inspector-unavailability/").status_code == read
+    period = {"inspector": target.username, "starts": "2019-09-01", "ends": "2019-09-02", "kind": "other"}
+    assert client.post("/api/v1/inspector-unavailability/", period, format="json").status_code == write
+    if write != 201:
+        assert not InspectorUnavailability.objects.exists()
+    preview = client.get("/api/v1/draws/preview/?jurisdiction=445202&product_category=wire-cable&population=producers")
+    expected = 200 if role == Role.ADMIN or (role == Role.SUPERVISOR and jurisdiction == "445200") else 403
+    assert preview.status_code == expected
+
+
+def test_deep_json_and_non_objects_to_every_write(api):
+    draw, supervisor, _ = _county_draw(api)
+    raw = api(supervisor)
+    deep = "[" * 5000 + "]" * 5000
+    for url in ("/api/v1/draws/", f"/api/v1/draws/{draw['id']}/execute/", "/api/v1/inspector-unavailability/"):
+        for body in (deep, '{"beacon": ' + deep + "}", "[]", "1", '"x"', "null", "{", "\xff"):
+            response = raw.post(url, data=body, content_type="application/json")
+            assert 400 <= response.status_code < 500, (url, body[:20], response.content[:200])
+    assert Draw.objects.get().status == "announced"
