@@ -151,7 +151,7 @@ def draw_announce_steps(
                 population_sha256=digest, population_count=len(candidates), announced_by=actor, announced_at=now,
                 idempotency_key=key,
             )
-            rows = [(c.enterprise_id, c.credit_code, c.name, c.jurisdiction) for c in candidates]
+            rows = candidates  # (enterprise id, credit code, name, county) tuples
             step = 20000
             for start in range(0, len(rows), step):
                 _insert_population(rows[start:start + step], draw.pk)

@@ -79,11 +79,25 @@ def _register(entries: int) -> float:
 
 
 def _timed(label: str, func):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = func()
-    elapsed = time.perf_counter() - started
-    print(f"  {label:<48} {elapsed:7.2f} s")
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"  {label:<52} {elapsed:7.2f} s wall  {cpu:6.2f} s CPU of this process")
     return result, elapsed
+
+
+def _breakdown(label: str, steps) -> object:
+    """Run a service generator, printing wall and CPU time between its progress steps."""
+    print(f"  {label}, by step:")
+    last, last_cpu = time.perf_counter(), time.process_time()
+    while True:
+        try:
+            stage, done, total = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        now, cpu = time.perf_counter(), time.process_time()
+        print(f"    until {stage:<12} {done:>7}/{total:<7} {now - last:6.2f} s wall {cpu - last_cpu:6.2f} s CPU")
+        last, last_cpu = now, cpu
 
 
 def main() -> int:
@@ -151,7 +165,15 @@ def main() -> int:
                                      capture_output=True, text=True)
             print(f"  {'standalone verifier on it':<48} {time.perf_counter() - started:7.2f} s  exit {verdict.returncode}")
             print("   ", verdict.stdout.strip().splitlines()[-1] if verdict.stdout.strip() else verdict.stderr[-300:])
+        from server.draws import services
+
+        second = _breakdown("second draw, announce (service)", services.draw_announce_steps(
+            actor=supervisor, jurisdiction="445200", product_category="wire-cable", population="licensed-producers",
+            percent=args.percent, scheduled_for=__import__("datetime").date(2019, 10, 8)))
+        _breakdown("second draw, execute (service; 回避 of the first draw's inspectors)", services.draw_execute_steps(
+            actor=supervisor, draw_id=second.pk, beacon="2019275:117"))
         ok = t_announce < 5 and t_execute < 5
+        print(f"  load average while running: {os.getloadavg()[0]:.1f} (2 cores)")
         print(json.dumps({"database": connection.vendor, "entries": args.entries, **{k: round(v, 2) for k, v in
                           timings.items()}, "selected": selected, "under_5s": ok}))
         connection.close()
