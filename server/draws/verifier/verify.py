@@ -114,6 +114,12 @@ def verify(draw, out=print):
               "county %s: N = %d, k = %d; selected but not drawn: %s; drawn but not selected: %s"
               % (county, len(entries), k, sorted(got - expected) or "-", sorted(expected - got) or "-"))
 
+    if isinstance(draw.get("counties"), list):  # the published summary, if any, must agree too
+        summary = {c["jurisdiction"]: (c["population"], c["selected"]) for c in draw["counties"]}
+        recomputed = {county: (len(entries), k_for(len(entries), percent)) for county, entries in counties.items()}
+        check(summary == recomputed, "the published per-county summary (N, k) agrees",
+              "the published per-county summary %s differs from the recomputed %s" % (summary, recomputed))
+
     bad_inspectors = 0
     for selection in draw["selected"]:
         code = selection["credit_code"]
