@@ -27,6 +27,21 @@ REASON_LABELS = {"avoidance": "回避（上次同类抽查检查过该企业）"
 RESULT_LABELS = {"no-problem": "未发现问题", "problems-found": "发现问题"}
 
 
+def _local(text: str | None) -> str:
+    """An ISO time from the record as people read it here: Asia/Shanghai, to the second."""
+    if not text:
+        return ""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.localtime(dt.datetime.fromisoformat(text)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _for_people(head: dict) -> dict:
+    return {**head, "announced_local": _local(head["announced_at"]), "executed_local": _local(head["executed_at"])}
+
+
 def wants_json(request: HttpRequest) -> bool:
     if request.GET.get("format") == "json":
         return True
@@ -59,6 +74,7 @@ def draw_list(request: HttpRequest) -> HttpResponse:
             "verifier": request.build_absolute_uri(reverse("public-draws-verifier")),
             "results": page.rows,
         })
+    page.rows[:] = [_for_people(row) for row in page.rows]
     return render(request, "public/draws_list.html", {"page": page})
 
 
@@ -92,7 +108,7 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 {"username": x["username"], "reason": REASON_LABELS.get(x["reason"], x["reason"])} for x in row["excluded"]]
             row["result_label"] = RESULT_LABELS.get(row["result"], "")
     return render(request, "public/draws_detail.html", {
-        "draw": selectors.draw_head(draw=draw), "population": population, "selection": selection,
+        "draw": _for_people(selectors.draw_head(draw=draw)), "population": population, "selection": selection,
         "counties": selectors.county_summary(draw=draw),
         "results": selectors.results_summary(draw=draw) if selection is not None else None,
         "verifier_url": request.build_absolute_uri(reverse("public-draws-verifier")),

@@ -159,6 +159,12 @@ def test_html_pages_in_chinese_without_sign_in(api, client):
     page = client.get(f"/public/draws/{pk}/").content.decode()
     assert "名单哈希" in page and "公开随机数" in page and "福彩3D" in page and "不可用：培训" in page
     assert page.count('class="selected"') == 12 and page.count('class="entry"') == 14
+    from django.utils import timezone
+
+    from server.draws.models import Draw
+
+    local = timezone.localtime(Draw.objects.get(pk=pk).announced_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"{local}（北京时间）" in page and local in listing.content.decode()
     assert client.get("/public/draws/424242/").status_code == 404
     assert client.get("/public/draws/424242.json").status_code == 404
     assert client.get("/public/draws/424242/?format=json").json()["detail"]
