@@ -124,6 +124,41 @@ def draw_json(request: HttpRequest, pk: int) -> HttpResponse:
     return _record(request, draw, download=True)
 
 
+SELECTION_COLUMNS = [
+    ("jurisdiction", "县级辖区"), ("rank", "序"), ("name", "企业"), ("credit_code", "统一社会信用代码"),
+    ("inspectors", "检查人员"), ("eligible", "可抽取人员（按规则排序）"), ("excluded", "排除及原因"),
+    ("result", "检查结果"), ("findings", "问题数"),
+]
+
+
+@require_GET
+def selection_table(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
+    """The selection as a spreadsheet (CSV or XLSX), the same public fields as the page."""
+    from server.api import tables
+
+    if extension not in ("csv", "xlsx"):
+        return _json({"detail": "格式应为 csv 或 xlsx (csv or xlsx)"}, status=404)
+    draw = selectors.draw_get(draw_id=pk)
+    if draw is None:
+        return _json({"detail": "未找到该抽查 (no such draw)"}, status=404)
+    rows = []
+    if draw.status == DrawStatus.DRAWN:
+        page = selectors.selection_page(draw=draw, page=1, per_page=10**7)
+        for row in page.rows:
+            rows.append({
+                **row, "inspectors": "、".join(row["inspectors"]), "eligible": "、".join(row["eligible"]),
+                "excluded": "；".join(f"{x['username']}：{REASON_LABELS.get(x['reason'], x['reason'])}"
+                                     for x in row["excluded"]),
+                "result": RESULT_LABELS.get(row["result"], "待公布"),
+            })
+    if extension == "csv":
+        data = tables.csv_bytes(columns=SELECTION_COLUMNS, rows=rows)
+    else:
+        data = tables.xlsx_bytes(columns=SELECTION_COLUMNS, rows=rows, title=f"第{draw.pk}号抽查",
+                                 widths=[10, 6, 34, 22, 20, 40, 40, 12, 8])
+    return tables.download(data=data, filename=f"draw-{draw.pk}-selection.{extension}")
+
+
 @require_GET
 def verifier(request: HttpRequest) -> FileResponse:
     response = FileResponse(VERIFIER.open("rb"), content_type="text/x-python; charset=utf-8", as_attachment=True,

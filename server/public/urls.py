@@ -10,4 +10,6 @@ urlpatterns = [  # mounted at the site root
     path("public/draws/rules.md", draws_views.rules, name="public-draws-rules"),
     path("public/draws/<int:pk>/", draws_views.draw_detail, name="public-draw"),
     path("public/draws/<int:pk>.json", draws_views.draw_json, name="public-draw-json"),
+    path("public/draws/<int:pk>/selection.<str:extension>", draws_views.selection_table,
+         name="public-draw-selection-table"),
 ]

@@ -225,3 +225,19 @@ def test_verifier_reads_a_draw_by_url_from_the_live_site(api, live_server, tmp_p
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 1
     connections.close_all()
+
+
+def test_selection_downloads_as_csv_and_xlsx(api, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    pk, away = _drawn(api)
+    csv_text = client.get(f"/public/draws/{pk}/selection.csv").content.decode("utf-8-sig")
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("县级辖区,序,企业,统一社会信用代码") and len(lines) == 13
+    assert f"{away.username}：不可用：培训" in csv_text and "待公布" in csv_text
+    sheet = load_workbook(io.BytesIO(client.get(f"/public/draws/{pk}/selection.xlsx").content)).active
+    assert sheet.max_row == 13 and sheet["A1"].value == "县级辖区"
+    assert client.get(f"/public/draws/{pk}/selection.pdf").status_code == 404
+    assert client.get("/public/draws/9999/selection.csv").status_code == 404
