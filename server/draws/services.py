@@ -9,6 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Generator, Iterable
 
+import checklists
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
@@ -131,6 +132,8 @@ def draw_announce_steps(
         existing = Draw.objects.filter(announced_by=actor, idempotency_key=key).first()
         if existing is not None:
             return existing
+    if checklists.latest_for(product_category) is None:  # else every inspection of the draw would fail
+        raise FieldError("product_category", f"产品类别 '{product_category}' 尚无已发布的检查表")
     the_campaign = campaign_selectors.campaign_for(jurisdiction=jurisdiction, on=scheduled_for, code=campaign or None)
     if the_campaign is not None and product_category not in the_campaign.product_categories:
         raise FieldError("product_category", f"专项行动 '{the_campaign.code}' 不包括产品类别 '{product_category}'")
