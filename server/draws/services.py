@@ -6,6 +6,7 @@ pages can stream it; `draw_announce` and `draw_execute` run them to the end for 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Generator, Iterable
 
@@ -93,22 +94,25 @@ def validate_request(
 
 # --- announce ------------------------------------------------------------------------------------
 
-def _insert_population(rows: list[tuple], draw_id: int) -> None:
-    if connection.vendor == "postgresql":
-        table = PopulationEntry._meta.db_table
-        with connection.cursor() as cursor, cursor.cursor.copy(
-            f'COPY "{table}" (draw_id, enterprise_id, credit_code, name, jurisdiction) FROM STDIN'
-        ) as copy:
-            for pk, code, name, jur in rows:
-                copy.write_row((draw_id, pk, code, name, jur))
-        return
-    # SQLite: one prepared INSERT run for every row (bulk_create builds a model object per row).
-    table = connection.ops.quote_name(PopulationEntry._meta.db_table)
+def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Many rows of this app's own tables in one go: `COPY` on PostgreSQL, one prepared INSERT run
+    for every row on SQLite (bulk_create would build and prepare a model object per row). Values
+    must already be in the database's form (UUIDs through the field's get_db_prep_value, JSON as text)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (draw_id, enterprise_id, credit_code, name, jurisdiction) VALUES (%s, %s, %s, %s, %s)",
-            [(draw_id, pk, code, name, jur) for pk, code, name, jur in rows],
-        )
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+def _insert_population(rows: list[tuple], draw_id: int) -> None:
+    _insert_rows(PopulationEntry, ["draw_id", "enterprise_id", "credit_code", "name", "jurisdiction"],
+                 [(draw_id, pk, code, name, jur) for pk, code, name, jur in rows])
 
 
 def draw_announce_steps(
@@ -272,12 +276,16 @@ def draw_execute_steps(*, actor: User, draw_id: int, beacon, beacon_source="") -
             assignments=[(pk, result.eligible[:m]) for _, _, pk, _, _, result in plans],
         )
         yield ("inspections", len(inspections), len(plans))
-        Selection.objects.bulk_create([
-            Selection(draw=draw, enterprise_id=pk, credit_code=code, name=name, jurisdiction=county, position=position,
-                      inspectors=result.eligible[:m], eligible=result.eligible, excluded=result.excluded,
-                      avoidance_waived=result.avoidance_waived, inspection=inspection)
+        uuid_db = Selection._meta.get_field("inspection").target_field.get_db_prep_value
+        _insert_rows(Selection, [
+            "draw_id", "enterprise_id", "credit_code", "name", "jurisdiction", "position", "inspectors", "eligible",
+            "excluded", "avoidance_waived", "inspection_id",
+        ], [
+            (draw.pk, pk, code, name, county, position, json.dumps(result.eligible[:m], ensure_ascii=False),
+             json.dumps(result.eligible, ensure_ascii=False), json.dumps(result.excluded, ensure_ascii=False),
+             result.avoidance_waived, uuid_db(inspection.pk, connection))
             for (county, position, pk, code, name, result), inspection in zip(plans, inspections)
-        ], batch_size=2000)
+        ])
         yield ("done", len(plans), len(plans))
     return draw
 
