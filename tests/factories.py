@@ -121,3 +121,22 @@ def two_counties() -> dict:
     b = inspection(enterprise_obj=enterprise("445202"), inspectors=[carol])
     c = inspection(enterprise_obj=enterprise("445203"), inspectors=[dave])
     return {"alice": alice, "bob": bob, "carol": carol, "dave": dave, "a": a, "b": b, "c": c}
+
+
+# --- draws (issue 11) ---------------------------------------------------------------------------
+
+_licence_numbers = iter(range(1, 10**7))
+
+
+def licence(enterprise_obj: Enterprise, category: str = "wire-cable", valid_until=None):
+    from server.registry.models import ProductionLicence
+
+    return ProductionLicence.objects.create(enterprise=enterprise_obj, number=f"XK06-{next(_licence_numbers):08d}",
+                                            product_category=category, valid_until=valid_until)
+
+
+def ccc_certificate(enterprise_obj: Enterprise, category: str = "wire-cable", status: str = "valid"):
+    from server.registry.models import CccCertificate
+
+    return CccCertificate.objects.create(enterprise=enterprise_obj, number=f"2019{next(_licence_numbers):012d}",
+                                         product_category=category, status=status)
