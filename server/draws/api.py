@@ -12,10 +12,10 @@ from rest_framework.views import APIView
 from server.accounts import jurisdictions
 from server.accounts.models import Role
 from server.api.errors import FieldError
+from server.api.parsers import SafeJSONParser
 from server.api.permissions import HasRole
 
 from . import selectors, services
-from .parsing import PARSERS, RENDERERS
 from .models import InspectorUnavailability
 from .serializers import (
     DrawInputSerializer, ExecuteInputSerializer, UnavailabilityInputSerializer, UnavailabilitySerializer,
@@ -35,8 +35,7 @@ Viewers = HasRole.of(Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
 
 
 class DrawListCreateApi(APIView):
-    parser_classes = PARSERS
-    renderer_classes = RENDERERS
+    parser_classes = [SafeJSONParser]
 
     def get_permissions(self):
         return [Drawers()] if self.request.method == "POST" else [Viewers()]
@@ -69,7 +68,6 @@ class DrawListCreateApi(APIView):
 class DrawPreviewApi(APIView):
     """The population a draw would freeze now, not stored: GET ?jurisdiction=&product_category=&population=."""
 
-    renderer_classes = RENDERERS
     permission_classes = [Drawers]
 
     @extend_schema(responses={200: dict})
@@ -105,8 +103,7 @@ class DrawDetailApi(APIView):
 
 
 class DrawExecuteApi(APIView):
-    parser_classes = PARSERS
-    renderer_classes = RENDERERS
+    parser_classes = [SafeJSONParser]
 
     permission_classes = [Drawers]
 
@@ -122,8 +119,7 @@ class DrawExecuteApi(APIView):
 
 
 class UnavailabilityListCreateApi(APIView):
-    parser_classes = PARSERS
-    renderer_classes = RENDERERS
+    parser_classes = [SafeJSONParser]
 
     def get_permissions(self):
         return [Drawers()] if self.request.method == "POST" else [Viewers()]

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from server.accounts.models import Role
 from server.api.errors import FieldError
-from server.api.safe_json import SafeJSONParser
+from server.api.parsers import SafeJSONParser
 from server.api.permissions import HasRole
 from server.reviews import selectors as review_selectors
 from server.reviews.models import Finding

@@ -13,7 +13,7 @@ from server.api.errors import FieldError
 from server.api.permissions import HasRole
 
 from . import notices
-from .json_parser import SafeJSONParser
+from server.api.parsers import SafeJSONParser
 from .models import DisposalAction, Enterprise, UnqualifiedProduct
 
 Supervisors = HasRole.of(Role.SUPERVISOR)

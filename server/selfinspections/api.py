@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.api.errors import FieldError
-from server.registry.json_parser import SafeJSONParser
+from server.api.parsers import SafeJSONParser
 from server.registry.models import Enterprise
 
 from . import selectors, services

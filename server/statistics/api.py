@@ -11,7 +11,7 @@ from server.accounts.models import Role
 from server.api import tables
 from server.api.errors import FieldError
 from server.api.permissions import HasRole
-from server.api.safe_json import SafeJSONParser
+from server.api.parsers import SafeJSONParser
 from server.enforcement.serializers import Text
 
 from . import exports, selectors, services
