@@ -240,3 +240,13 @@ SYNC_PUBLISH_ON_COMMIT = env.bool("SYNC_PUBLISH_ON_COMMIT", default=True)  # pub
 RECONCILER_LAG_ALERT_S = env.float("RECONCILER_LAG_ALERT_S", default=300.0)  # /healthz 503 beyond it
 # The reconciler checks the store's changes against the gateway's access index this often (sync/gateway/repair.py).
 GATEWAY_INDEX_CHECK_S = env.float("GATEWAY_INDEX_CHECK_S", default=30.0)
+
+# --- Live sync at city scale (issue 13: sync/asgi.py, sync/gateway/watcher.py, sync/gateway/README.md) ---
+# The web process is ASGI (gunicorn + uvicorn workers, `sync.asgi:application`): waiting _changes
+# feeds are coroutines woken by one index watcher per process; everything else runs in WEB_THREADS.
+WEB_THREADS = env.int("WEB_THREADS", default=16)  # per process: the REST API, pages and the rest of the gateway
+SYNC_FEED_THREADS = env.int("SYNC_FEED_THREADS", default=4)  # per process: a feed's database work (start, checks)
+SYNC_MAX_WAITING_FEEDS = env.int("SYNC_MAX_WAITING_FEEDS", default=2000)  # per process; beyond: 503 + Retry-After
+SYNC_FEED_RETRY_AFTER_S = env.int("SYNC_FEED_RETRY_AFTER_S", default=10)  # Retry-After of that 503
+SYNC_FEED_WATCH = env.str("SYNC_FEED_WATCH", default="auto")  # auto (LISTEN on PostgreSQL, else poll) | poll | listen
+SYNC_WATCH_INTERVAL_S = env.float("SYNC_WATCH_INTERVAL_S", default=0.1)  # poll mode: one counter read per process

@@ -1,0 +1,172 @@
+"""The web process's ASGI entry point (`make run`, production): `gunicorn -k sync.asgi.UvicornWorker
+sync.asgi:application`.
+
+- Waiting `_changes` feeds (`GET`/`POST /sync/field/_changes?feed=longpoll|continuous`) are served
+  here as coroutines: the request is authenticated and its first page read in a small thread pool
+  (SYNC_FEED_THREADS), then the feed waits on the process's index watcher holding no thread and
+  making no query (sync/gateway/changes.py `stream`, sync/gateway/watcher.py).
+- Everything else (the rest of the gateway, the REST API, the pages) is Django's WSGI application,
+  unchanged, run in a thread pool of WEB_THREADS threads (a2wsgi), so persistent database
+  connections, streamed downloads and the middleware behave as under gunicorn's threads. A waiting
+  feed never holds one of these threads: however many tablets wait, the API keeps its threads.
+"""
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qsl
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+django_wsgi = get_wsgi_application()
+
+from a2wsgi import WSGIMiddleware  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.handlers.asgi import ASGIRequest  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.middleware.security import SecurityMiddleware  # noqa: E402
+
+from server.api.nul_guard import RejectNulMiddleware  # noqa: E402
+from sync.gateway import changes, views  # noqa: E402
+from sync.gateway.http import dumps, max_request_bytes  # noqa: E402
+from sync.middleware import GATEWAY_PREFIX  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+FEED_PATH = GATEWAY_PREFIX + "/_changes"
+WAITING_FEEDS = {"longpoll", "continuous"}
+
+
+def _db_unit(fn, *args):
+    """Database work of a feed, in a feed thread; a connection left broken is closed."""
+    try:
+        return fn(*args)
+    finally:
+        if connection.connection is not None and connection.errors_occurred:
+            connection.close_if_unusable_or_obsolete()
+
+
+def is_waiting_feed(scope) -> bool:
+    if scope.get("path") != FEED_PATH or scope.get("method") not in ("GET", "POST"):
+        return False
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return any(name == "feed" and value in WAITING_FEEDS for name, value in query)
+
+
+class FeedRouter:
+    """ASGI app: waiting feeds as coroutines, everything else to the WSGI app in threads."""
+
+    def __init__(self, wsgi_app, *, web_threads: int, feed_threads: int):
+        self.wsgi = WSGIMiddleware(wsgi_app, workers=web_threads)
+        self.executor = ThreadPoolExecutor(max_workers=feed_threads, thread_name_prefix="feed")
+        self._nul_guard = RejectNulMiddleware(lambda request: None)
+        self._security = SecurityMiddleware(lambda request: None)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and is_waiting_feed(scope):
+            return await self.feed(scope, receive, send)
+        if scope["type"] == "lifespan":
+            return await self.lifespan(receive, send)
+        return await self.wsgi(scope, receive, send)
+
+    async def run(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.executor, _db_unit, fn, *args)
+
+    async def lifespan(self, receive, send):
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await asyncio.get_running_loop().run_in_executor(None, changes.end_waiting_feeds)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _prepare(self, request):
+        refused = self._nul_guard(request)
+        if refused is not None:
+            return refused
+        response = views.handle(request, "_changes")
+        return self._security.process_response(request, response)
+
+    async def feed(self, scope, receive, send):
+        body = b""
+        if scope["method"] == "POST":
+            limit, parts, total, more = max_request_bytes(), [], 0, True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                part = message.get("body", b"")
+                total += len(part)
+                if total > limit:
+                    await _send_simple(send, 413, {"error": "too_large", "reason": "请求体过大 (request body too large)"})
+                    return
+                parts.append(part)
+                more = message.get("more_body", False)
+            body = b"".join(parts)
+        request = ASGIRequest(scope, io.BytesIO(body))
+        response = await self.run(self._prepare, request)
+        headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.items()]
+        if not isinstance(response, changes.FeedResponse):
+            await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+            await send({"type": "http.response.body", "body": response.content})
+            return
+        feed = response.feed
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+
+        async def disconnected():
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    feed.abort()
+                    return
+
+        listener = asyncio.create_task(disconnected())
+        try:
+            async for chunk in changes.stream(feed, self.run):
+                if feed.aborted and listener.done():
+                    break
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        except OSError:
+            pass  # the client went away
+        except Exception:  # noqa: BLE001 - the answer has started: end it, log why
+            log.exception("waiting feed failed")
+            try:
+                await send({"type": "http.response.body", "body": b""})
+            except Exception:  # noqa: BLE001
+                pass
+        finally:
+            listener.cancel()
+            feed.release()
+
+
+async def _send_simple(send, status: int, data: dict) -> None:
+    body = dumps(data)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+application = FeedRouter(django_wsgi, web_threads=int(getattr(settings, "WEB_THREADS", 16)),
+                         feed_threads=int(getattr(settings, "SYNC_FEED_THREADS", 4)))
+
+
+try:  # gunicorn's worker class for this app: waiting feeds answer at once when the worker stops
+    from uvicorn_worker import UvicornWorker as _UvicornWorker
+
+    class UvicornWorker(_UvicornWorker):
+        CONFIG_KWARGS = {"loop": "auto", "http": "auto", "lifespan": "on"}
+
+        def handle_exit(self, sig, frame):
+            for feed in list(changes._feeds):
+                feed.abort()
+            super().handle_exit(sig, frame)
+except ImportError:  # pragma: no cover - uvicorn-worker is a dependency of the web process
+    pass
