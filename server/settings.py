@@ -250,3 +250,7 @@ SYNC_MAX_WAITING_FEEDS = env.int("SYNC_MAX_WAITING_FEEDS", default=2000)  # per 
 SYNC_FEED_RETRY_AFTER_S = env.int("SYNC_FEED_RETRY_AFTER_S", default=10)  # Retry-After of that 503
 SYNC_FEED_WATCH = env.str("SYNC_FEED_WATCH", default="auto")  # auto (LISTEN on PostgreSQL, else poll) | poll | listen
 SYNC_WATCH_INTERVAL_S = env.float("SYNC_WATCH_INTERVAL_S", default=0.1)  # poll mode: one counter read per process
+# Failed Basic sign-ins at the gateway: beyond these within the window, 429 + Retry-After (sync/gateway/auth.py).
+SYNC_AUTH_FAILURES_PER_USER = env.int("SYNC_AUTH_FAILURES_PER_USER", default=10)
+SYNC_AUTH_FAILURES_PER_IP = env.int("SYNC_AUTH_FAILURES_PER_IP", default=100)  # tablets may share a carrier's address
+SYNC_AUTH_FAILURE_WINDOW_S = env.int("SYNC_AUTH_FAILURE_WINDOW_S", default=300)

@@ -5,6 +5,17 @@ A replication sends its credentials with every request; checking an argon2 hash 
 make sync crawl. A verified Basic credential is remembered for SYNC_CREDENTIAL_CACHE_S seconds under
 an HMAC of the header (keyed with SECRET_KEY, so the cache never holds a password), together with a
 fingerprint of the user's password hash: a password change or deactivation ends it at once.
+
+Verified credentials are shared by every process and node through SQL (`VerifiedCredential`, same
+key, same fingerprint, an expiry): a tablet's requests spread over workers and nodes cost one argon2
+check in all, not one per process. Within a process, checks of one credential run one at a time
+(single flight), so a tablet's simultaneous first requests verify it once.
+
+Wrong passwords are throttled like the token endpoint: more than SYNC_AUTH_FAILURES_PER_USER
+failures for one username (or SYNC_AUTH_FAILURES_PER_IP from one address) within
+SYNC_AUTH_FAILURE_WINDOW_S answer 429 with Retry-After (PouchDB retries later), before any hash
+is checked. Credentials verified earlier keep working: a guesser cannot lock out a tablet that
+already signed in.
 """
 from __future__ import annotations
 
@@ -15,14 +26,18 @@ import hmac
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from .http import GatewayError
+from .models import AuthFailure, VerifiedCredential
 
 _MAX_ENTRIES = 10_000
 _FIELDS = ("pk", "username", "password", "is_active", "is_superuser", "role", "jurisdiction_id")
@@ -101,7 +116,87 @@ def _user_values(column: str, value) -> tuple | None:
         return cursor.fetchone()
 
 
-def _basic(encoded: str) -> Principal:
+_flights: dict[str, threading.Lock] = {}
+_flights_lock = threading.Lock()
+
+
+def _flight(key: str) -> threading.Lock:
+    with _flights_lock:
+        lock = _flights.get(key)
+        if lock is None:
+            if len(_flights) > _MAX_ENTRIES:
+                _flights.clear()
+            lock = _flights[key] = threading.Lock()
+        return lock
+
+
+def _shared_recall(key: str, values: tuple) -> bool:
+    """True when another process or node verified this credential for this user and password."""
+    if float(settings.SYNC_CREDENTIAL_CACHE_S) <= 0:
+        return False
+    row = VerifiedCredential.objects.filter(key=key, user_id=values[0], expires_at__gt=timezone.now()).values_list(
+        "fingerprint", flat=True).first()
+    return row is not None and row == _fingerprint(values[2])
+
+
+def _shared_remember(key: str, user_id: int, fingerprint: str) -> None:
+    ttl = float(settings.SYNC_CREDENTIAL_CACHE_S)
+    if ttl <= 0:
+        return
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            VerifiedCredential.objects.filter(expires_at__lte=now).delete()
+            VerifiedCredential.objects.update_or_create(
+                key=key, defaults={"user_id": user_id, "fingerprint": fingerprint,
+                                   "expires_at": now + timedelta(seconds=ttl)})
+    except IntegrityError:  # another process wrote it meanwhile: as good
+        pass
+
+
+def _failure_keys(username: str, address: str) -> list[str]:
+    return [_digest("fail-user:" + username.lower()), _digest("fail-ip:" + address)]
+
+
+def _throttled(keys: list[str]) -> int | None:
+    """Seconds until the next attempt is allowed, when over a limit; else None."""
+    window = float(settings.SYNC_AUTH_FAILURE_WINDOW_S)
+    if window <= 0:
+        return None
+    limits = dict(zip(keys, (settings.SYNC_AUTH_FAILURES_PER_USER, settings.SYNC_AUTH_FAILURES_PER_IP)))
+    now = timezone.now()
+    wait = None
+    for key, count, started in AuthFailure.objects.filter(
+            key__in=keys, window_start__gt=now - timedelta(seconds=window)).values_list("key", "count", "window_start"):
+        if count >= limits[key]:
+            left = max(1, int((started + timedelta(seconds=window) - now).total_seconds()) + 1)
+            wait = max(wait or 0, left)
+    return wait
+
+
+def _record_failure(keys: list[str]) -> None:
+    window = float(settings.SYNC_AUTH_FAILURE_WINDOW_S)
+    if window <= 0:
+        return
+    now = timezone.now()
+    for key in keys:
+        counted = AuthFailure.objects.filter(key=key, window_start__gt=now - timedelta(seconds=window)).update(
+            count=F("count") + 1)
+        if not counted:
+            try:
+                with transaction.atomic():
+                    AuthFailure.objects.update_or_create(key=key, defaults={"count": 1, "window_start": now})
+            except IntegrityError:
+                pass
+
+
+def too_many_failures(wait: int) -> GatewayError:
+    return GatewayError(429, "too_many_requests",
+                        f"登录失败次数过多，请 {wait} 秒后再试 (too many failed sign-ins)",
+                        headers={"Retry-After": str(wait)})
+
+
+def _basic(encoded: str, address: str = "") -> Principal:
     User = get_user_model()
     key = _digest("basic:" + encoded)
     remembered = _recall(key)
@@ -119,9 +214,22 @@ def _basic(encoded: str) -> Principal:
     if not sep or not username or "\x00" in username:
         raise unauthorized("Authorization: Basic 凭据格式错误 (malformed Basic credentials)")
     values = _user_values(User._meta.get_field("username").column, username)
-    if values is None or not values[3] or not check_password(password, values[2]):
-        raise unauthorized("用户名或密码错误 (name or password is incorrect)")
-    _remember(key, values[0], _fingerprint(values[2]))
+    if values is not None and values[3] and _shared_recall(key, values):
+        _remember(key, values[0], _fingerprint(values[2]))
+        return _principal(values)
+    with _flight(key):
+        remembered = _recall(key)  # verified by another thread while this one waited
+        if remembered is not None and values is not None and remembered == (values[0], _fingerprint(values[2])):
+            return _principal(values)
+        failure_keys = _failure_keys(username, address)
+        wait = _throttled(failure_keys)
+        if wait is not None:
+            raise too_many_failures(wait)
+        if values is None or not values[3] or not check_password(password, values[2]):
+            _record_failure(failure_keys)
+            raise unauthorized("用户名或密码错误 (name or password is incorrect)")
+        _remember(key, values[0], _fingerprint(values[2]))
+        _shared_remember(key, values[0], _fingerprint(values[2]))
     return _principal(values)
 
 
@@ -141,7 +249,7 @@ def authenticate(request) -> Principal:
     value = value.strip()
     scheme = scheme.lower()
     if scheme == "basic" and value:
-        return _basic(value)
+        return _basic(value, request.META.get("REMOTE_ADDR", "") or "")
     if scheme in ("token", "bearer") and value:
         return _token(value)
     raise unauthorized()
