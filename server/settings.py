@@ -254,3 +254,6 @@ SYNC_WATCH_INTERVAL_S = env.float("SYNC_WATCH_INTERVAL_S", default=0.1)  # poll 
 SYNC_AUTH_FAILURES_PER_USER = env.int("SYNC_AUTH_FAILURES_PER_USER", default=10)
 SYNC_AUTH_FAILURES_PER_IP = env.int("SYNC_AUTH_FAILURES_PER_IP", default=100)  # tablets may share a carrier's address
 SYNC_AUTH_FAILURE_WINDOW_S = env.int("SYNC_AUTH_FAILURE_WINDOW_S", default=300)
+# Syncs before folds: `manage.py reconcile` lowers its own CPU priority by this much (os.nice), so the
+# web process's pushes and pulls get the CPU first when both are busy; 0 leaves it alone.
+RECONCILER_NICE = env.int("RECONCILER_NICE", default=10)
