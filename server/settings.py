@@ -257,3 +257,4 @@ SYNC_AUTH_FAILURE_WINDOW_S = env.int("SYNC_AUTH_FAILURE_WINDOW_S", default=300)
 # Syncs before folds: `manage.py reconcile` lowers its own CPU priority by this much (os.nice), so the
 # web process's pushes and pulls get the CPU first when both are busy; 0 leaves it alone.
 RECONCILER_NICE = env.int("RECONCILER_NICE", default=10)
+SYNC_AUTH_PEER_WAIT_S = env.float("SYNC_AUTH_PEER_WAIT_S", default=10.0)  # wait for another process verifying the same credential

@@ -9,7 +9,9 @@ fingerprint of the user's password hash: a password change or deactivation ends 
 Verified credentials are shared by every process and node through SQL (`VerifiedCredential`, same
 key, same fingerprint, an expiry): a tablet's requests spread over workers and nodes cost one argon2
 check in all, not one per process. Within a process, checks of one credential run one at a time
-(single flight), so a tablet's simultaneous first requests verify it once.
+(single flight), and across processes the first to start claims it in SQL (a pending row) while the
+others wait up to SYNC_AUTH_PEER_WAIT_S for its answer, so a tablet's simultaneous first requests,
+spread over workers and nodes, verify it once.
 
 Wrong passwords are throttled like the token endpoint: more than SYNC_AUTH_FAILURES_PER_USER
 failures for one username (or SYNC_AUTH_FAILURES_PER_IP from one address) within
@@ -154,6 +156,44 @@ def _shared_remember(key: str, user_id: int, fingerprint: str) -> None:
         pass
 
 
+def _claim(key: str, user_id: int) -> bool:
+    """Claim the verification of a credential for this process: False when another process or
+    node is verifying the same credential right now (it will share its answer)."""
+    if float(settings.SYNC_CREDENTIAL_CACHE_S) <= 0:
+        return True
+    now = timezone.now()
+    pending_until = now + timedelta(seconds=float(settings.SYNC_AUTH_PEER_WAIT_S))
+    try:
+        with transaction.atomic():
+            VerifiedCredential.objects.create(key=key, user_id=user_id, fingerprint="", expires_at=pending_until)
+        return True
+    except IntegrityError:
+        pass
+    row = VerifiedCredential.objects.filter(key=key).values_list("fingerprint", "expires_at").first()
+    if row is not None and row[0] == "" and row[1] > now:
+        return False
+    VerifiedCredential.objects.filter(key=key).update(user_id=user_id, fingerprint="", expires_at=pending_until)
+    return True
+
+
+def _peer_verified(key: str, values: tuple) -> bool:
+    """Wait (up to SYNC_AUTH_PEER_WAIT_S) for the process verifying this credential to answer."""
+    deadline = time.monotonic() + float(settings.SYNC_AUTH_PEER_WAIT_S)
+    fingerprint = _fingerprint(values[2])
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        row = VerifiedCredential.objects.filter(key=key).values_list("fingerprint", "expires_at").first()
+        if row is None:  # the peer found it wrong
+            return False
+        if row[0]:
+            return row[0] == fingerprint and row[1] > timezone.now()
+    return False
+
+
+def _unclaim(key: str) -> None:
+    VerifiedCredential.objects.filter(key=key, fingerprint="").delete()
+
+
 def _failure_keys(username: str, address: str) -> list[str]:
     return [_digest("fail-user:" + username.lower()), _digest("fail-ip:" + address)]
 
@@ -225,7 +265,13 @@ def _basic(encoded: str, address: str = "") -> Principal:
         wait = _throttled(failure_keys)
         if wait is not None:
             raise too_many_failures(wait)
+        if values is not None and values[3] and not _claim(key, values[0]):
+            if _peer_verified(key, values):  # another worker or node checked the same credential
+                _remember(key, values[0], _fingerprint(values[2]))
+                return _principal(values)
         if values is None or not values[3] or not check_password(password, values[2]):
+            if values is not None:
+                _unclaim(key)
             _record_failure(failure_keys)
             raise unauthorized("用户名或密码错误 (name or password is incorrect)")
         _remember(key, values[0], _fingerprint(values[2]))
