@@ -258,3 +258,5 @@ SYNC_AUTH_FAILURE_WINDOW_S = env.int("SYNC_AUTH_FAILURE_WINDOW_S", default=300)
 # web process's pushes and pulls get the CPU first when both are busy; 0 leaves it alone.
 RECONCILER_NICE = env.int("RECONCILER_NICE", default=10)
 SYNC_AUTH_PEER_WAIT_S = env.float("SYNC_AUTH_PEER_WAIT_S", default=10.0)  # wait for another process verifying the same credential
+SYNC_GATEWAY_THREADS = env.int("SYNC_GATEWAY_THREADS", default=16)  # per process: /sync/ requests other than waiting feeds
+SYNC_AUTH_CONCURRENT_CHECKS = env.int("SYNC_AUTH_CONCURRENT_CHECKS", default=1)  # argon2 checks at once per process

@@ -5,10 +5,11 @@ sync.asgi:application`.
   here as coroutines: the request is authenticated and its first page read in a small thread pool
   (SYNC_FEED_THREADS), then the feed waits on the process's index watcher holding no thread and
   making no query (sync/gateway/changes.py `stream`, sync/gateway/watcher.py).
-- Everything else (the rest of the gateway, the REST API, the pages) is Django's WSGI application,
-  unchanged, run in a thread pool of WEB_THREADS threads (a2wsgi), so persistent database
-  connections, streamed downloads and the middleware behave as under gunicorn's threads. A waiting
-  feed never holds one of these threads: however many tablets wait, the API keeps its threads.
+- Everything else is Django's WSGI application, unchanged, run in thread pools (a2wsgi), so
+  persistent database connections, streamed downloads and the middleware behave as under gunicorn's
+  threads: the rest of the gateway (`/sync/`) in SYNC_GATEWAY_THREADS, the REST API and the pages in
+  WEB_THREADS of their own. A waiting feed never holds a thread, and a storm of tablets signing in
+  (argon2 checks) or pushing cannot take the API's threads.
 """
 from __future__ import annotations
 
@@ -61,8 +62,9 @@ def is_waiting_feed(scope) -> bool:
 class FeedRouter:
     """ASGI app: waiting feeds as coroutines, everything else to the WSGI app in threads."""
 
-    def __init__(self, wsgi_app, *, web_threads: int, feed_threads: int):
+    def __init__(self, wsgi_app, *, web_threads: int, gateway_threads: int, feed_threads: int):
         self.wsgi = WSGIMiddleware(wsgi_app, workers=web_threads)
+        self.gateway = WSGIMiddleware(wsgi_app, workers=gateway_threads)
         self.executor = ThreadPoolExecutor(max_workers=feed_threads, thread_name_prefix="feed")
         self._nul_guard = RejectNulMiddleware(lambda request: None)
         self._security = SecurityMiddleware(lambda request: None)
@@ -72,6 +74,8 @@ class FeedRouter:
             return await self.feed(scope, receive, send)
         if scope["type"] == "lifespan":
             return await self.lifespan(receive, send)
+        if scope["type"] == "http" and scope.get("path", "").startswith(GATEWAY_PREFIX):
+            return await self.gateway(scope, receive, send)
         return await self.wsgi(scope, receive, send)
 
     async def run(self, fn, *args):
@@ -155,6 +159,7 @@ async def _send_simple(send, status: int, data: dict) -> None:
 
 
 application = FeedRouter(django_wsgi, web_threads=int(getattr(settings, "WEB_THREADS", 16)),
+                         gateway_threads=int(getattr(settings, "SYNC_GATEWAY_THREADS", 16)),
                          feed_threads=int(getattr(settings, "SYNC_FEED_THREADS", 4)))
 
 

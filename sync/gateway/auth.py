@@ -118,6 +118,20 @@ def _user_values(column: str, value) -> tuple | None:
         return cursor.fetchone()
 
 
+_hash_slots: threading.BoundedSemaphore | None = None
+
+
+def _checked(password: str, encoded: str) -> bool:
+    """An argon2 check, at most SYNC_AUTH_CONCURRENT_CHECKS at a time in this process: a crowd of
+    tablets signing in at once queues here instead of all hashing at once (each check is ~0.3 s of one
+    core; dozens in parallel starve every other thread of the CPU)."""
+    global _hash_slots
+    if _hash_slots is None:
+        _hash_slots = threading.BoundedSemaphore(max(1, int(getattr(settings, "SYNC_AUTH_CONCURRENT_CHECKS", 1))))
+    with _hash_slots:
+        return check_password(password, encoded)
+
+
 _flights: dict[str, threading.Lock] = {}
 _flights_lock = threading.Lock()
 
@@ -269,7 +283,7 @@ def _basic(encoded: str, address: str = "") -> Principal:
             if _peer_verified(key, values):  # another worker or node checked the same credential
                 _remember(key, values[0], _fingerprint(values[2]))
                 return _principal(values)
-        if values is None or not values[3] or not check_password(password, values[2]):
+        if values is None or not values[3] or not _checked(password, values[2]):
             if values is not None:
                 _unclaim(key)
             _record_failure(failure_keys)

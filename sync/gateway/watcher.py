@@ -135,7 +135,7 @@ def _readers(scopes: set[str]) -> tuple[set[int], set[str]]:
     return inspectors, {c for c in codes if c}
 
 
-def event_for(*, frm: int, to: int, scopes: set[str] | None) -> Event:
+def event_for(frm: int, to: int, scopes: set[str] | None) -> Event:
     """An event with its readers resolved (scopes None: read them from the index)."""
     if scopes is None:
         from .models import IndexedDoc

@@ -43,6 +43,7 @@ from tests.support.syncstore import free_port  # noqa: E402
 DRIVER = REPO / "tests" / "bench" / "live_tablets.js"
 PER_PROCESS = 250
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+BASE_ENV = dict(os.environ)  # for the stack: this process's own environment changes for Django below
 
 
 def pct(values, p):
@@ -182,7 +183,7 @@ def run_one(n: int, args) -> str:
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-live-{n}-"))
     port, couch_port = free_port(), free_port()
     secret = "bench-live-" + uuid.uuid4().hex
-    env = {**os.environ, "PORT": str(port), "COUCHDB_PORT": str(couch_port), "DATA_DIR": str(workdir / "var"),
+    env = {**BASE_ENV, "PORT": str(port), "COUCHDB_PORT": str(couch_port), "DATA_DIR": str(workdir / "var"),
            "SECRET_KEY": secret, "LOG_LEVEL": "WARNING"}
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
