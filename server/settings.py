@@ -260,3 +260,4 @@ RECONCILER_NICE = env.int("RECONCILER_NICE", default=10)
 SYNC_AUTH_PEER_WAIT_S = env.float("SYNC_AUTH_PEER_WAIT_S", default=10.0)  # wait for another process verifying the same credential
 SYNC_GATEWAY_THREADS = env.int("SYNC_GATEWAY_THREADS", default=16)  # per process: /sync/ requests other than waiting feeds
 SYNC_AUTH_CONCURRENT_CHECKS = env.int("SYNC_AUTH_CONCURRENT_CHECKS", default=1)  # argon2 checks at once per process
+SYNC_AUTH_THREADS = env.int("SYNC_AUTH_THREADS", default=4)  # per process: Basic credentials checked before a gateway thread is taken

@@ -10,6 +10,10 @@ sync.asgi:application`.
   threads: the rest of the gateway (`/sync/`) in SYNC_GATEWAY_THREADS, the REST API and the pages in
   WEB_THREADS of their own. A waiting feed never holds a thread, and a storm of tablets signing in
   (argon2 checks) or pushing cannot take the API's threads.
+- Basic credentials not yet verified in this process are checked before the request takes a
+  gateway thread: one check per credential at a time (SYNC_AUTH_THREADS threads, argon2
+  SYNC_AUTH_CONCURRENT_CHECKS at once), the tablet's other requests await it without a thread, so
+  tablets already signed in are never queued behind a crowd signing in.
 """
 from __future__ import annotations
 
@@ -33,8 +37,8 @@ from django.db import connection  # noqa: E402
 from django.middleware.security import SecurityMiddleware  # noqa: E402
 
 from server.api.nul_guard import RejectNulMiddleware  # noqa: E402
-from sync.gateway import changes, views  # noqa: E402
-from sync.gateway.http import dumps, max_request_bytes  # noqa: E402
+from sync.gateway import auth, changes, views  # noqa: E402
+from sync.gateway.http import GatewayError, add_cors, dumps, error_response, max_request_bytes  # noqa: E402
 from sync.middleware import GATEWAY_PREFIX  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -62,21 +66,68 @@ def is_waiting_feed(scope) -> bool:
 class FeedRouter:
     """ASGI app: waiting feeds as coroutines, everything else to the WSGI app in threads."""
 
-    def __init__(self, wsgi_app, *, web_threads: int, gateway_threads: int, feed_threads: int):
+    def __init__(self, wsgi_app, *, web_threads: int, gateway_threads: int, feed_threads: int, auth_threads: int):
         self.wsgi = WSGIMiddleware(wsgi_app, workers=web_threads)
         self.gateway = WSGIMiddleware(wsgi_app, workers=gateway_threads)
+        self.auth_executor = ThreadPoolExecutor(max_workers=auth_threads, thread_name_prefix="auth")
+        self._verifying: dict[str, asyncio.Future] = {}
         self.executor = ThreadPoolExecutor(max_workers=feed_threads, thread_name_prefix="feed")
         self._nul_guard = RejectNulMiddleware(lambda request: None)
         self._security = SecurityMiddleware(lambda request: None)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and is_waiting_feed(scope):
-            return await self.feed(scope, receive, send)
         if scope["type"] == "lifespan":
             return await self.lifespan(receive, send)
         if scope["type"] == "http" and scope.get("path", "").startswith(GATEWAY_PREFIX):
+            refused = await self.verify_basic(scope)
+            if refused is not None:
+                return await self.send_response(send, refused)
+            if is_waiting_feed(scope):
+                return await self.feed(scope, receive, send)
             return await self.gateway(scope, receive, send)
         return await self.wsgi(scope, receive, send)
+
+    async def verify_basic(self, scope):
+        """A Basic credential this process has not verified yet is checked here, once at a time per
+        credential, before the request takes a gateway thread; its other requests wait without a
+        thread. Returns the error answer (401, 429) when the check fails, else None."""
+        if scope.get("method") == "OPTIONS":
+            return None
+        header = next((v for k, v in scope.get("headers", ()) if k == b"authorization"), b"").decode("latin-1")
+        scheme, _, value = header.strip().partition(" ")
+        value = value.strip()
+        if scheme.lower() != "basic" or not value:
+            return None
+        key = auth._digest("basic:" + value)
+        if auth._recall(key) is not None:
+            return None
+        loop = asyncio.get_running_loop()
+        pending = self._verifying.get(key)
+        if pending is None:
+            pending = self._verifying[key] = loop.create_future()
+            address = (scope.get("client") or ("",))[0] or ""
+            try:
+                await loop.run_in_executor(self.auth_executor, _db_unit, auth.verify_basic, value, address)
+                pending.set_result(None)
+            except GatewayError as exc:
+                pending.set_result(exc)
+            except Exception:  # noqa: BLE001 - let the request find out (and answer) in the gateway
+                log.exception("verifying a credential failed")
+                pending.set_result(None)
+            finally:
+                self._verifying.pop(key, None)
+        exc = await asyncio.shield(pending)
+        if exc is None:
+            return None
+        request = ASGIRequest(scope, io.BytesIO(b""))
+        response = error_response(exc)
+        add_cors(request, response)
+        return response
+
+    async def send_response(self, send, response):
+        headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.items()]
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        await send({"type": "http.response.body", "body": response.content})
 
     async def run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.executor, _db_unit, fn, *args)
@@ -160,6 +211,7 @@ async def _send_simple(send, status: int, data: dict) -> None:
 
 application = FeedRouter(django_wsgi, web_threads=int(getattr(settings, "WEB_THREADS", 16)),
                          gateway_threads=int(getattr(settings, "SYNC_GATEWAY_THREADS", 16)),
+                         auth_threads=int(getattr(settings, "SYNC_AUTH_THREADS", 4)),
                          feed_threads=int(getattr(settings, "SYNC_FEED_THREADS", 4)))
 
 

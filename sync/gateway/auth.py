@@ -293,6 +293,12 @@ def _basic(encoded: str, address: str = "") -> Principal:
     return _principal(values)
 
 
+def verify_basic(encoded: str, address: str = "") -> Principal:
+    """Check a Basic credential (the part after "Basic "), remembering it when right; raises the
+    401/429 GatewayError otherwise. The ASGI entry point calls it before a request takes a thread."""
+    return _basic(encoded, address)
+
+
 def _token(key: str) -> Principal:
     if "\x00" in key or len(key) > 64:
         raise unauthorized("令牌无效 (invalid token)")
