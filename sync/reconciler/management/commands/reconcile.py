@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         niceness = options["nice"] if options["nice"] is not None else int(getattr(settings, "RECONCILER_NICE", 0))
-        if niceness > 0:
+        if niceness > 0 and not options["once"]:  # the service, not a one-off catch-up (or a test's call)
             os.nice(niceness)  # tablets' pushes and pulls (the web process) get the CPU first; a fold can wait
         reconciler = Reconciler(batch_size=options["batch_size"], poll_s=options["poll_seconds"])
 
