@@ -176,3 +176,42 @@ def test_a_feed_cap_answers_503_and_the_tablet_recovers(world, nodes, tablets):
         assert tablet.wait_for_doc(doc["_id"], timeout=15)["value"] is True
     finally:
         tablet.live_sync_stop(rep)
+
+
+def test_a_posted_longpoll_with_doc_ids_waits_for_its_docs_only(world, nodes):
+    """POST _changes (CouchDB's replicator sends doc_ids filters in the body) through the coroutine
+    path: woken by a change to another doc of the same inspection, it goes on waiting."""
+    import threading
+
+    node = nodes("post")
+    alice, a = world["alice"], world["a"]
+    url = f"{node.url}/sync/field"
+    since = requests.get(f"{url}/_changes", auth=(alice.username, PASSWORD), timeout=10).json()["last_seq"]
+    wanted, other = answer_doc(a, alice, "cert-2", True), answer_doc(a, alice, "cert-4", False)
+    answer: dict = {}
+
+    def wait():
+        response = requests.post(f"{url}/_changes?feed=longpoll&filter=_doc_ids&since={since}&timeout=20000",
+                                 json={"doc_ids": [wanted["_id"]]}, auth=(alice.username, PASSWORD), timeout=30)
+        answer["status"], answer["body"] = response.status_code, response.json()
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    wait_until(lambda: waiting_on(node) == 1, 15, "the feed waits")
+    for doc in (other, wanted):
+        doc["_rev"] = "1-" + uuid_hex()
+        pushed = requests.post(f"{url}/_bulk_docs", json={"docs": [doc], "new_edits": False},
+                               auth=(alice.username, PASSWORD), timeout=30)
+        assert pushed.status_code == 201, pushed.text
+        if doc is other:
+            time.sleep(0.5)
+            assert thread.is_alive()  # woken for nothing: waits on
+    thread.join(15)
+    assert answer["status"] == 200
+    assert [entry["id"] for entry in answer["body"]["results"]] == [wanted["_id"]]
+
+
+def uuid_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
