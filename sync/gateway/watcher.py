@@ -296,6 +296,7 @@ class Watcher:
                 self._seen = self._complete_from = seen
             else:
                 seen = self._seen
+        self._everyone()  # feeds registered before this thread knew the counter check once
         while not self._stop.wait(interval):
             top = self._counter()
             if top > seen:
@@ -314,11 +315,9 @@ class Watcher:
             listener.execute(f"LISTEN {CHANNEL}")
             top = self._counter()  # after LISTEN: nothing committed later is missed
             with self._lock:
-                first = self._seen is None
-                if first:
+                if self._seen is None:
                     self._seen = self._complete_from = top
-            if not first:
-                self._everyone()
+            self._everyone()  # feeds registered before (or while the connection was lost) check once
             while not self._stop.is_set():
                 pending = []
                 for note in listener.notifies(timeout=1.0, stop_after=1):
