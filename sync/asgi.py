@@ -116,6 +116,8 @@ class FeedRouter:
                 pending.set_result(None)
             finally:
                 self._verifying.pop(key, None)
+                if not pending.done():  # cancelled: the requests waiting on it check for themselves
+                    pending.set_result(None)
         exc = await asyncio.shield(pending)
         if exc is None:
             return None
