@@ -250,3 +250,27 @@ SYNC_PUBLISH_ON_COMMIT = env.bool("SYNC_PUBLISH_ON_COMMIT", default=True)  # pub
 RECONCILER_LAG_ALERT_S = env.float("RECONCILER_LAG_ALERT_S", default=300.0)  # /healthz 503 beyond it
 # The reconciler checks the store's changes against the gateway's access index this often (sync/gateway/repair.py).
 GATEWAY_INDEX_CHECK_S = env.float("GATEWAY_INDEX_CHECK_S", default=30.0)
+
+# --- Live sync at city scale (issue 13: sync/asgi.py, sync/gateway/watcher.py, sync/gateway/README.md) ---
+# The web process is ASGI (gunicorn + uvicorn workers, `sync.asgi:application`): waiting _changes
+# feeds are coroutines woken by one index watcher per process; the rest runs in thread pools.
+WEB_THREADS = env.int("WEB_THREADS", default=16)  # per process: the REST API and pages
+SYNC_GATEWAY_THREADS = env.int("SYNC_GATEWAY_THREADS", default=16)  # per process: /sync/ requests other than waiting feeds
+SYNC_FEED_THREADS = env.int("SYNC_FEED_THREADS", default=4)  # per process: a feed's database work (start, checks)
+SYNC_MAX_WAITING_FEEDS = env.int("SYNC_MAX_WAITING_FEEDS", default=2000)  # per process; beyond: 503 + Retry-After
+SYNC_FEED_RETRY_AFTER_S = env.int("SYNC_FEED_RETRY_AFTER_S", default=10)  # Retry-After of that 503
+SYNC_FEED_WATCH = env.str("SYNC_FEED_WATCH", default="auto")  # auto (LISTEN on PostgreSQL, else poll) | poll | listen
+SYNC_WATCH_INTERVAL_S = env.float("SYNC_WATCH_INTERVAL_S", default=0.1)  # poll mode: one counter read per process
+# Basic credentials new to a process are checked before the request takes a gateway thread
+# (sync/gateway/auth.py): in these threads, argon2 at most this many at once, waiting this long for
+# another process that is checking the same credential.
+SYNC_AUTH_THREADS = env.int("SYNC_AUTH_THREADS", default=4)
+SYNC_AUTH_CONCURRENT_CHECKS = env.int("SYNC_AUTH_CONCURRENT_CHECKS", default=1)
+SYNC_AUTH_PEER_WAIT_S = env.float("SYNC_AUTH_PEER_WAIT_S", default=10.0)
+# Failed Basic sign-ins at the gateway: beyond these within the window, 429 + Retry-After.
+SYNC_AUTH_FAILURES_PER_USER = env.int("SYNC_AUTH_FAILURES_PER_USER", default=10)
+SYNC_AUTH_FAILURES_PER_IP = env.int("SYNC_AUTH_FAILURES_PER_IP", default=100)  # tablets may share a carrier's address
+SYNC_AUTH_FAILURE_WINDOW_S = env.int("SYNC_AUTH_FAILURE_WINDOW_S", default=300)
+# Syncs before folds: `manage.py reconcile` (the service, not --once) lowers its own CPU priority by
+# this much (os.nice), so pushes and pulls get the CPU first when both are busy; 0 leaves it alone.
+RECONCILER_NICE = env.int("RECONCILER_NICE", default=10)

@@ -41,6 +41,10 @@ def healthz(request):
             failing.append("reconciler")  # stopped, or far behind the store
     else:
         body["reconciler_lag_s"] = None
+    from .gateway.changes import max_waiting_feeds, waiting_feeds
+
+    body["waiting_feeds"] = waiting_feeds()  # in the process that answered (see sync/gateway/README.md)
+    body["max_waiting_feeds"] = max_waiting_feeds()
     if failing:
         body["failing"] = failing
     return JsonResponse(body, status=503 if failing else 200, json_dumps_params={"ensure_ascii": False})

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from .access import ids_condition, ids_params
 from .models import IndexedDoc, SeqCounter
+from .watcher import announce
 
 REV_RE_FULL = re.compile(r"[1-9][0-9]{0,8}-[0-9a-zA-Z]{1,64}")
 
@@ -220,6 +221,7 @@ def record(*, revisions: list[Revision]) -> int:
             row.seq = first + offset
         _write_rows([row for doc_id, row in new_rows.items() if doc_id in changed],
                     [row for doc_id, row in changed.items() if doc_id not in new_rows])
+        announce(cursor, frm=counter, to=counter + len(changed), scopes={row.scope for row in changed.values()})
         return len(changed)
 
 
@@ -236,4 +238,5 @@ def resequence_scope(*, scope: str) -> int:
         for offset, row in enumerate(rows):
             row.seq = first + offset
         IndexedDoc.objects.bulk_update(rows, ["seq"], batch_size=500)
+        announce(cursor, frm=counter, to=counter + len(rows), scopes={scope})
         return len(rows)

@@ -63,3 +63,30 @@ class LocalDoc(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "同步检查点"
         constraints = [models.UniqueConstraint(fields=["user", "local_id"], name="gw_local_per_user")]
+
+
+class VerifiedCredential(models.Model):
+    """A Basic credential the gateway verified (argon2) recently, shared by every gateway process
+    and node: `key` is an HMAC-SHA256 (keyed with SECRET_KEY) of the credential, never the password;
+    `fingerprint` ties it to the user's password hash of the time, so a password change ends it, and
+    the user row (active flag) is read on every request anyway."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=32)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "同步已验证凭据"
+
+
+class AuthFailure(models.Model):
+    """Failed Basic sign-ins per username and per client address (keys are HMACs), in a fixed
+    window: beyond SYNC_AUTH_FAILURES_PER_USER / _PER_IP the gateway answers 429 with Retry-After."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "同步登录失败"

@@ -2,9 +2,11 @@
 """Benchmark: replication through the sync gateway vs. directly against the bare store, A/B in one run.
 
     .venv/bin/python tests/bench/bench_gateway.py [--docs 2000] [--photos 20] [--rounds 7]
+        [--reconciler [--reconciler-nice 10]]
 
-Starts a pouchdb-server (tests/support/syncstore.py) and the Django app under gunicorn gthread with
-deploy/gunicorn_dev.py (as `make run` does), both on free loopback ports, with a throw-away
+Starts a pouchdb-server (tests/support/syncstore.py) and the web process as `make run` does
+(gunicorn with deploy/gunicorn_dev.py: uvicorn workers serving sync.asgi), both on free loopback
+ports, with a throw-away
 DATA_DIR. A Python client replays what PouchDB 9 sends:
   push: GET db, GET _local, then per batch of 100: POST _revs_diff, POST _bulk_docs (new_edits=false),
         PUT _local checkpoint;
@@ -12,6 +14,9 @@ DATA_DIR. A Python client replays what PouchDB 9 sends:
         (revs, latest), GET each attachment, PUT _local checkpoint.
 The same documents (fresh ids every round) are pushed to a fresh bare database and through the
 gateway; each pull reads everything back. Prints medians, the ratios and the per-request overhead.
+With --reconciler, `manage.py reconcile` runs too (as in `make run`, at its RECONCILER_NICE unless
+--reconciler-nice says otherwise), folding each round while the next is pushed, and the dossier lag
+(end of the gateway push until the dossier holds the round's last answer) is printed per round.
 """
 from __future__ import annotations
 
@@ -226,6 +231,8 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=20)
     parser.add_argument("--photo-bytes", type=int, default=500_000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--reconciler", action="store_true", help="run the reconciler meanwhile (as make run does)")
+    parser.add_argument("--reconciler-nice", type=int, default=None, help="its niceness (default RECONCILER_NICE)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
@@ -260,7 +267,7 @@ def main() -> None:
         photos = [jpeg_of_about(args.photo_bytes, seed) for seed in range(args.photos)]
 
         gunicorn = subprocess.Popen(
-            [str(REPO / ".venv/bin/gunicorn"), "server.wsgi", "--config", str(REPO / "deploy/gunicorn_dev.py"),
+            [str(REPO / ".venv/bin/gunicorn"), "sync.asgi:application", "--config", str(REPO / "deploy/gunicorn_dev.py"),
              "--bind", f"127.0.0.1:{port}"],
             cwd=REPO, env={**os.environ, **env}, stdout=open(workdir / "access.log", "wb"),
             stderr=open(workdir / "gunicorn.log", "wb"),
@@ -286,6 +293,17 @@ def main() -> None:
         for inspector in inspectors:
             for _ in range(8):
                 warm.get(gateway + "/", auth=(inspector.username, PASSWORD), timeout=10)
+        reconciler = None
+        lags: list[float] = []
+        if args.reconciler:
+            command = [str(REPO / ".venv/bin/python"), "manage.py", "reconcile", "--wait-for-store"]
+            if args.reconciler_nice is not None:
+                command += ["--nice", str(args.reconciler_nice)]
+            reconciler = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
+                                          stdout=open(workdir / "reconciler.log", "wb"), stderr=subprocess.STDOUT,
+                                          start_new_session=True)
+        from server.dossiers.models import Answer
+
         results: dict[str, list[float]] = {"push_bare": [], "push_gw": [], "pull_bare": [], "pull_gw": []}
         counts = {}
         for rnd in range(args.rounds):
@@ -301,6 +319,23 @@ def main() -> None:
                 target.push(docs)
                 results[f"push_{side}"].append(time.perf_counter() - start)
                 counts[f"push_{side}_requests"] = target.requests
+                if side == "gw" and reconciler is not None:
+                    pushed_at, last = time.perf_counter(), [d for d in docs if d["type"] == "answer"][-1]
+                    _, inspection_id, item = last["_id"].split(":")
+
+                    def folded() -> None:
+                        from django.db import connection
+
+                        while time.perf_counter() - pushed_at < 60:
+                            if Answer.objects.filter(inspection_id=inspection_id, item_code=item).exists():
+                                lags.append(time.perf_counter() - pushed_at)
+                                break
+                            time.sleep(0.05)
+                        connection.close()
+
+                    import threading
+
+                    threading.Thread(target=folded, daemon=True).start()  # the next pushes go on meanwhile
             for side in order:
                 source = Replicator(bare_db if side == "bare" else gateway, None if side == "bare" else auth)
                 start = time.perf_counter()
@@ -313,6 +348,13 @@ def main() -> None:
             requests.delete(bare_db, timeout=30)
             print(f"round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in results.items()), flush=True)
 
+        if reconciler is not None:
+            time.sleep(5)
+            print(f"  dossier lag (gateway push done → dossier has the round's last answer), reconciler at nice "
+                  f"{args.reconciler_nice if args.reconciler_nice is not None else 'RECONCILER_NICE'}: "
+                  + ", ".join(f"{lag:.2f}s" for lag in lags) + f" (max {max(lags or [float('nan')]):.2f}s)", flush=True)
+            os.killpg(reconciler.pid, signal.SIGTERM)
+            reconciler.wait(timeout=30)
         auth = (inspectors[0].username, PASSWORD)
         bare_latency = small_request_latency(f"{store.url}/fieldinspect", None, 300)
         gw_latency = small_request_latency(gateway, auth, 300)

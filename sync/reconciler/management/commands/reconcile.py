@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from sync import store
@@ -20,8 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="fold until caught up, then exit")
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--poll-seconds", type=float, default=2.0)
+        parser.add_argument("--nice", type=int, default=None,
+                            help="lower the process's CPU priority by this much (default RECONCILER_NICE): syncs before folds")
 
     def handle(self, *args, **options):
+        niceness = options["nice"] if options["nice"] is not None else int(getattr(settings, "RECONCILER_NICE", 0))
+        if niceness > 0 and not options["once"]:  # the service, not a one-off catch-up (or a test's call)
+            os.nice(niceness)  # tablets' pushes and pulls (the web process) get the CPU first; a fold can wait
         reconciler = Reconciler(batch_size=options["batch_size"], poll_s=options["poll_seconds"])
 
         def stop(signum, frame):
