@@ -8,7 +8,9 @@ passes, any excess fails (12.12 Ω/km against 12.1: fail).
 
 from __future__ import annotations
 
+import sys
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 from . import inputs as read
@@ -76,6 +78,10 @@ def table_summary() -> dict[str, Any]:
     return summary
 
 
+# The largest finite double: an R20 above it cannot be answered as a number (JSON has no infinity).
+MAX_REPRESENTABLE = Fraction(sys.float_info.max)
+
+
 def evaluate(inputs: Any) -> dict[str, Any]:
     data = read.check_keys(inputs, allowed=DESCRIPTION["inputs"])
     material = read.choice(data, "material", options=("copper", "aluminium"))
@@ -136,6 +142,10 @@ def evaluate(inputs: Any) -> dict[str, Any]:
     k_t = exact(coefficients["numerator"]) / (exact(coefficients["offset"]) + exact(temperature))
     r20 = exact(measured) / exact(length) * 1000 * k_t
     limit = exact(row["max_ohm_per_km"])
+    if r20 > MAX_REPRESENTABLE:
+        # measured / length beyond any double: no conductor, an input out of physical range (§5)
+        return invalid(field="inputs.measured_ohm", reason="实测电阻与试样长度之比超出物理范围（R20 无法表示）",
+                       basis=BASE_BASIS)
     outcome = PASS if r20 <= limit else FAIL
     k_formula = f"{coefficients['numerator']}/({coefficients['offset']}+t)"
     # Display only: k_t to 4 decimals and R20 to 10 significant digits in the text; the verdict

@@ -109,6 +109,10 @@ def parse(mark: str) -> tuple[dict[str, Any] | None, list[str]]:
     return parsed, problems
 
 
+# Out of physical range above this: no liquid is denser (mercury 13.6); a larger figure is a typo.
+MAX_RELATIVE_DENSITY = 100
+
+
 def _ceil_1(value: Decimal) -> Decimal:
     """The standard's rounding of the relative density: up to the first decimal (1.21 → 1.3)."""
     return value.quantize(Decimal("0.1"), rounding=ROUND_CEILING)
@@ -125,6 +129,9 @@ def evaluate(inputs: Any) -> dict[str, Any]:
     for name, value in (("drop_height_m", drop), ("leakproof_kpa", leak), ("leakproof_minutes", leak_min), ("relative_density", density)):
         if value is not None and value <= 0:
             return invalid(field=f"inputs.{name}", reason="必须大于 0", basis=BASIS)
+    if density is not None and density > MAX_RELATIVE_DENSITY:
+        return invalid(field="inputs.relative_density",
+                       reason=f"相对密度超出物理范围（不得大于 {MAX_RELATIVE_DENSITY}）", basis=BASIS)
     table = cached_table(TABLE)
     if not mark.strip():
         return verdict(verdict=FAIL, result={"parsed": None, "checks": [], "problems": ["包装无 UN 标记"]}, limit=None, basis=BASIS)

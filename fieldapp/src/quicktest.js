@@ -124,8 +124,10 @@ function conductorResistance(inputs, t) {
   const limit = dec(row.max_ohm_per_km);
   const lhs = mul(mul(dec(measured), dec(1000)), dec(c.numerator));
   const rhs = mul(mul(limit, dec(length)), add(dec(c.offset), dec(temperature)));
-  const outcome = cmp(lhs, rhs) <= 0 ? PASS : FAIL;
   const r20 = (measured / length) * 1000 * (Number(c.numerator) / (Number(c.offset) + temperature));
+  // beyond any double: an input out of physical range, as the server says (conductor_resistance.py)
+  if (!Number.isFinite(r20)) return invalid("inputs.measured_ohm", "实测电阻与试样长度之比超出物理范围（R20 无法表示）", CR_BASIS);
+  const outcome = cmp(lhs, rhs) <= 0 ? PASS : FAIL;
   const basis = `${tableName} ${MATERIAL[material]} ${coated ? "镀金属" : "不镀金属"} ${row.size_mm2} mm²：20 °C 最大 ${row.max_ohm_per_km} Ω/km`
     + `（来源 ${row.source}，${row.confidence}）；R20 = 实测电阻 / 长度 × 1000 × k_t，k_t = ${c.numerator}/(${c.offset}+t)，全数值比较（GB/T 8170-2008）`;
   return verdict(outcome, r20, toNumber(limit), basis);
@@ -244,15 +246,12 @@ function exMarking(inputs, t) {
 // --- grinding-wheel-marking (GB 2494-2014; EN 12413 colour stripes) -------------------------------------
 const GW_BASIS = "GB 2494-2014 固结磨具安全要求：标注最高工作速度；速度色标按 EN 12413 / ISO 525";
 const sameMultiset = (a, b) => a.length === b.length && [...a].sort().join("\u0000") === [...b].sort().join("\u0000");
-function pyRound2(x) {
-  // Python's round(x, 2): the exact binary value, ties to even (ties only occur for multiples of 1/8).
-  const scaled = x * 100;
-  if (Number.isInteger(x * 8) && Math.abs(scaled % 1) === 0.5) {
-    const k = Math.floor(scaled);
-    return (k % 2 === 0 ? k : k + 1) / 100;
-  }
-  return Number(x.toFixed(2));
-}
+// π to 50 digits, as the server's engine (checklists/engine/compare.py PI).
+const PI = dec("3.14159265358979323846264338327950288419716939937510");
+// The project's 1 % allowance on the speed the marked rpm implies (checklists/engine/grinding_wheel_marking.py).
+const RPM_TOLERANCE = dec("0.01");
+// A rational p/q as the double nearest to it (display only), like Python's float(Fraction).
+const nearest = (p, q) => toNumber(roundRational(p, q, 40));
 function grindingWheelMarking(inputs, t) {
   const data = checkKeys(inputs, ["max_speed_ms", "stripes", "diameter_mm", "rpm"]);
   const table = t.speed_stripes;
@@ -279,18 +278,25 @@ function grindingWheelMarking(inputs, t) {
     if (match) { checked = true; problems.push(`色标 ${names(stripes)} 对应 ${match.max_speed_ms} m/s，与标注的 ${fmt(speed)} m/s 不符`); }
     else notes.push("该色标组合不在已编码的色标表内，未核对");
   } else notes.push(`${fmt(speed)} m/s 不在已编码的色标表内，未核对色标`);
+  // Full-value comparison (GB/T 8170-2008 §4.3): π·d·n/60000 against v × 1.01, both exact.
+  const rpmLimit = mul(dec(speed), add(dec(1), RPM_TOLERANCE));
+  const rpmLimitNumber = nearest(rpmLimit.n, 10n ** BigInt(rpmLimit.s));
   let speedAtRpm = null;
   if (diameter !== null) {
-    speedAtRpm = pyRound2(Math.PI * diameter * rpm / 60000);
-    if (speedAtRpm > speed * (1 + 0.01)) problems.push(`标注转速 ${fmt(rpm)} r/min 在外径 ${fmt(diameter)} mm 时线速度为 ${speedAtRpm} m/s，超过最高工作速度 ${fmt(speed)} m/s`);
+    const product = mul(mul(PI, dec(diameter)), dec(rpm));  // π·d·n; the speed is product / 60000
+    const scale = 10n ** BigInt(product.s);
+    speedAtRpm = nearest(product.n, scale * 60000n);
+    const [lhs, rhs] = [product.n * 10n ** BigInt(rpmLimit.s), rpmLimit.n * scale * 60000n];
+    if (lhs > rhs) problems.push(`标注转速 ${fmt(rpm)} r/min 在外径 ${fmt(diameter)} mm 时线速度为 ${speedAtRpm} m/s，超过最高工作速度 ${fmt(speed)} m/s（含 1 % 转速修约余量：${rpmLimitNumber} m/s；全数值比较）`);
   }
   const result = { stripes, expected_stripes: expected, speed_at_rpm_ms: speedAtRpm, problems, notes };
-  const limit = { max_speed_ms: speed, expected_stripes: expected };
+  const limit = { max_speed_ms: speed, expected_stripes: expected, max_speed_at_rpm_ms: rpmLimitNumber };
   if (!problems.length && !checked && speedAtRpm === null) return invalid("inputs.max_speed_ms", notes.join("；"), GW_BASIS, limit);
   return verdict(problems.length ? FAIL : PASS, result, limit, GW_BASIS);
 }
 
 // --- un-packaging-mark (GB 19269-2009 / GB 12463-2009) -----------------------------------------------------
+const MAX_RELATIVE_DENSITY = 100;
 const UN_BASIS = "GB 19269-2009 / GB 12463-2009（联合国《规章范本》、ADR 6.1.5）：包装性能等级 X/Y/Z 覆盖 I/II/III 类";
 const UN_PREFIX = /^\s*(?:UN|U\s*\/\s*N|u\s*n)\s*/i;
 const UN_CODE = /^(?<type>[1-7])(?<materials>[A-Z]{1,2})(?<category>\p{Nd})?(?<suffix>[UVW])?$/u;
@@ -332,6 +338,8 @@ function unPackagingMark(inputs, t) {
   for (const [name, value] of [["drop_height_m", drop], ["leakproof_kpa", leak], ["leakproof_minutes", leakMin], ["relative_density", density]]) {
     if (value !== null && value <= 0) return invalid(`inputs.${name}`, "必须大于 0", UN_BASIS);
   }
+  // no liquid is denser than this (mercury: 13.6); beyond it the input is a mistake (un_packaging_mark.py)
+  if (density !== null && density > MAX_RELATIVE_DENSITY) return invalid("inputs.relative_density", `相对密度超出物理范围（不得大于 ${MAX_RELATIVE_DENSITY}）`, UN_BASIS);
   const table = t.un_packaging;
   if (!mark.trim()) return verdict(FAIL, { parsed: null, checks: [], problems: ["包装无 UN 标记"] }, null, UN_BASIS);
   const [parsed, problems] = parseUn(mark, table);

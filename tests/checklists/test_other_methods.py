@@ -246,3 +246,17 @@ def test_methods_describe_inputs_and_tables():
     assert described["conductor-resistance"]["inputs"]["cross_section_mm2"]["unit"] == "mm²"
     for name in described:
         assert isinstance(engine.method_tables(name), dict)
+
+
+def test_inputs_beyond_physical_range_are_invalid_not_errors():
+    """1e308 Ω over 1e-300 m has an R20 no double can hold, and a relative density of 1e308 is no
+    liquid: both are `invalid` naming the input (contract §5), never an exception (a 500)."""
+    from checklists import engine
+
+    huge = engine.evaluate(method="conductor-resistance", inputs={
+        "material": "copper", "coated": False, "conductor_class": 2, "cross_section_mm2": 1.5,
+        "length_m": 1e-300, "measured_ohm": 1e308, "temperature_c": 20})
+    assert (huge["verdict"], huge["result"]["field"]) == ("invalid", "inputs.measured_ohm")
+    dense = engine.evaluate(method="un-packaging-mark", inputs={
+        "mark": "UN 1A1/Y1.2/150/19/CN/ABC", "packing_group": "II", "relative_density": 1e308})
+    assert (dense["verdict"], dense["result"]["field"]) == ("invalid", "inputs.relative_density")
