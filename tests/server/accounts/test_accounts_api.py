@@ -155,3 +155,16 @@ def test_only_enterprise_accounts_are_bound_to_an_enterprise(api):
     body = {"username": "insp9", "password": "s3cure-operator-pw", "role": "inspector", "jurisdiction": "445202",
             "enterprise": company.pk}
     assert api(admin).post("/api/v1/accounts/", body, format="json").status_code == 400
+
+
+def test_passwords_are_argon2id_at_the_documented_parameters_and_old_hashes_upgrade(api):
+    from argon2 import PasswordHasher, extract_parameters
+    from django.contrib.auth import authenticate
+
+    user = factories.user(Role.INSPECTOR)
+    user.password = "argon2" + PasswordHasher(time_cost=2, memory_cost=102400, parallelism=8).hash("old-pass-123456")
+    user.save(update_fields=["password"])
+    assert authenticate(username=user.username, password="old-pass-123456") is not None
+    user.refresh_from_db()
+    params = extract_parameters(user.password.removeprefix("argon2"))
+    assert (params.time_cost, params.memory_cost, params.parallelism) == (2, 19456, 1)
