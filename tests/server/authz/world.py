@@ -46,6 +46,7 @@ class World:
 
 def build() -> World:
     from server.dossiers import labels
+    from server.enforcement import services as enforcement
     from server.reviews import services
 
     admin = factories.user(Role.ADMIN, username="mx-admin")
@@ -78,9 +79,9 @@ def build() -> World:
                                                   severity="minor", description="无厂址")
         side.order, _ = services.rectification_issue(actor=admin, inspection=inspection, findings=[side.finding.pk],
                                                      requirements="补标厂址", deadline="2030-01-01")
-        side.case, _ = services.case_refer(actor=admin, inspection=inspection, findings=[side.finding.pk],
+        side.case, _ = enforcement.case_refer(actor=admin, inspection=inspection, findings=[side.finding.pk],
                                            reason="涉嫌无厂址")
-        side.notice, _ = services.notice_send(actor=admin, finding=side.finding, producer_name=enterprise.name,
+        side.notice, _ = enforcement.notice_send(actor=admin, finding=side.finding, producer_name=enterprise.name,
                                               defect_description="标志缺厂址")
         side.certificate = CccCertificate.objects.create(
             enterprise=enterprise, number=f"20190101051234{n:02d}", product_category="wire-cable",
