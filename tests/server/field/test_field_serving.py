@@ -61,9 +61,11 @@ def test_quicktest_tables_are_the_engines_tables(api, role):
     assert len(body["version"]) == 16
 
 
-def test_quicktest_tables_for_an_enterprise_account(api):
-    user = factories.user(Role.ENTERPRISE)
-    assert api(user).get("/api/v1/quicktests/tables/").status_code == 200
+def test_quicktest_tables_refuse_an_enterprise_account(api):
+    """As quicktests/evaluate and the checklists: operators' accounts do not get the field tools
+    (the SignedIn default, issue 14); the field roles and certifiers do."""
+    assert api(factories.user(Role.ENTERPRISE)).get("/api/v1/quicktests/tables/").status_code == 403
+    assert api(factories.user(Role.CERTIFIER)).get("/api/v1/quicktests/tables/").status_code == 200
 
 
 def test_quicktest_tables_need_a_signed_in_user(api):
