@@ -9,9 +9,9 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.accounts.models import Role
 from django.utils import timezone
 
+from server.accounts.models import Role
 from server.credit.models import SeriousDishonesty
 from server.draws.models import Draw, InspectorUnavailability
 from server.registry.models import CccCertificate, NoticeRecipient, UnqualifiedNotice, UnqualifiedProduct
