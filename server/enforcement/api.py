@@ -155,7 +155,7 @@ class CaseDetailApi(APIView):
 
 
 class CaseStatusApi(APIView):
-    permission_classes = [Viewers]
+    permission_classes = [Handlers]  # a write: admin and supervisors only, refused before the body is read
     parser_classes = [SafeJSONParser]
 
     @extend_schema(request=CaseStatusRequest, responses=dict)
@@ -170,8 +170,10 @@ class CaseStatusApi(APIView):
 
 
 class CaseReportApi(APIView):
-    permission_classes = [Viewers]
     parser_classes = [SafeJSONParser]
+
+    def get_permissions(self):  # reading: the case's readers; reporting: admin and supervisors only
+        return [Handlers()] if self.request.method == "POST" else [Viewers()]
 
     @extend_schema(responses=dict)
     def get(self, request, pk: int):
@@ -194,7 +196,7 @@ class CaseReportApi(APIView):
 
 
 class CaseMajorApi(APIView):
-    permission_classes = [Viewers]
+    permission_classes = [Handlers]
     parser_classes = [SafeJSONParser]
 
     @extend_schema(request=CaseMajorRequest, responses=dict)
@@ -270,7 +272,7 @@ class NoticeAcknowledgeApi(APIView):
 
 
 class NoticeRecallApi(APIView):
-    permission_classes = [Viewers]
+    permission_classes = [Handlers]  # as acknowledging: the service lets only admin and reviewing supervisors write
     parser_classes = [SafeJSONParser]
 
     @extend_schema(request=NoticeRecallRequest, responses=dict)

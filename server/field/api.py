@@ -9,8 +9,10 @@ from . import selectors
 
 
 class QuickTestTablesApi(APIView):
-    """GET /api/v1/quicktests/tables/ (any signed-in user): every method's description and the full
-    tables it judges against, exactly as checklists.engine.method_tables() gives them."""
+    """GET /api/v1/quicktests/tables/: every method's description and the full tables it judges
+    against, exactly as checklists.engine.method_tables() gives them. Who may: the same as
+    quicktests/evaluate (admin, supervisor, inspector, certifier); an operator's account is refused
+    by the SignedIn default (no `enterprise_access`), as it is for the checklists and evaluate."""
 
     @extend_schema(responses=dict)
     def get(self, request):

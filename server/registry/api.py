@@ -28,6 +28,8 @@ class _EnterpriseScoped(APIView):
 
 
 class EnterpriseListCreateApi(APIView):
+    enterprise_access = True  # an operator's account: its own record only (selectors.enterprise_list_visible)
+
     def get_permissions(self):
         return [Managers()] if self.request.method == "POST" else super().get_permissions()
 
@@ -48,6 +50,8 @@ class EnterpriseListCreateApi(APIView):
 
 
 class EnterpriseDetailApi(_EnterpriseScoped):
+    enterprise_access = True  # GET of its own record; PATCH is Managers only
+
     def get_permissions(self):
         return [Managers()] if self.request.method == "PATCH" else super().get_permissions()
 

@@ -136,6 +136,8 @@ class UnqualifiedTemplateApi(APIView):
 class ImportProgressApi(APIView):
     """GET /api/v1/imports/progress/<key>/: the caller's own running or finished import."""
 
+    enterprise_access = True  # keyed by the user who started the import (progress.read); nobody else's
+
     @extend_schema(responses={200: dict, 404: dict})
     def get(self, request, key: str):
         body = progress_mod.read(key=key, user_id=request.user.pk)

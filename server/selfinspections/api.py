@@ -39,6 +39,8 @@ class SelfInspectionListCreateApi(APIView):
     """POST: supervisor (jurisdiction), certifier (enterprise holds a CCC certificate of its body),
     enterprise account (itself), admin. GET: what the caller may see."""
 
+    enterprise_access = True  # contract §10: the operator's account for itself (selectors/services scope it)
+
     parser_classes = [SafeJSONParser]
 
     @extend_schema(parameters=[OpenApiParameter("campaign", str), OpenApiParameter("enterprise", int),

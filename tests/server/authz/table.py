@@ -75,11 +75,11 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     # --- campaigns (§8): the published plan, its phases and deadlines; operators need the deadlines ---
     ("campaigns", "GET"): allow(ALL_SIGNED_IN),
     # --- registry (§3) ---
-    ("enterprises", "GET"): allow("admin supervisor inspector certifier"),
+    ("enterprises", "GET"): allow(ALL_SIGNED_IN),  # an operator's account: its own record only (§1, issue 10)
     ("enterprises", "POST"): allow("admin supervisor"),
     ("enterprises-csv", "GET"): allow("admin supervisor inspector certifier"),
     ("enterprises-xlsx", "GET"): allow("admin supervisor inspector certifier"),
-    ("enterprise-detail", "GET"): allow("admin", scoped="supervisor inspector certifier"),
+    ("enterprise-detail", "GET"): allow("admin", scoped="supervisor inspector certifier enterprise"),
     ("enterprise-detail", "PATCH"): allow("admin", scoped="supervisor"),
     ("enterprise-licences", "POST"): allow("admin", scoped="supervisor"),
     ("enterprise-certificates", "POST"): allow("admin", scoped="supervisor"),
@@ -143,6 +143,95 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("web-rectification-close", "POST"): allow("admin", scoped="supervisor"),
     ("web-case-refer", "POST"): allow("admin", scoped="supervisor"),
     ("web-case-update", "POST"): allow("admin", scoped="supervisor"),
+    # --- register survey, unqualified list, disposal, self-inspection (§9, §10; issue 10) ---
+    ("enterprises-import", "POST"): allow("admin supervisor"),  # rows of another county: a row error
+    # blank import forms: for the staff who import; operators cannot import, so the SignedIn default stands
+    ("enterprises-import-template-csv", "GET"): allow("admin supervisor inspector certifier"),
+    ("enterprises-import-template-xlsx", "GET"): allow("admin supervisor inspector certifier"),
+    ("unqualified-products-import", "POST"): allow("admin supervisor"),
+    ("unqualified-products-import-template-csv", "GET"): allow("admin supervisor inspector certifier"),
+    ("unqualified-products-import-template-xlsx", "GET"): allow("admin supervisor inspector certifier"),
+    # only the user who started the import: `own` is a key of the enterprise account's, the others not
+    ("import-progress", "GET"): allow(scoped="enterprise"),
+    ("unqualified-notices", "GET"): allow("admin supervisor enterprise"),  # each its jurisdiction / own copies
+    ("unqualified-notices", "POST"): allow(scoped="supervisor"),  # §9: the supervisor, for their jurisdiction
+    ("unqualified-notice-detail", "GET"): allow("admin", scoped="supervisor enterprise"),
+    ("unqualified-notice-letter", "GET"): allow("admin", scoped="supervisor enterprise"),
+    ("disposal-reports", "GET"): allow("admin supervisor enterprise"),  # scoped lists
+    ("disposal-reports", "POST"): allow("admin", scoped="supervisor enterprise"),
+    ("operator-rectification-orders", "GET"): allow("enterprise"),  # the caller's own enterprise's orders
+    ("self-inspections", "GET"): allow(ALL_SIGNED_IN),  # scoped lists; inspectors' is empty
+    # certifier: enterprises holding a CCC certificate of its body (own and sibling do, other's is another body)
+    ("self-inspections", "POST"): allow("admin", scoped="supervisor certifier enterprise"),
+    ("self-inspections-coverage", "GET"): allow("admin", scoped="supervisor"),
+    # --- 双随机、一公开 draws (§11; issue 11); the `sibling` draw is the `own` one ---
+    ("draws", "GET"): allow(FIELD_ROLES),  # draws whose jurisdiction overlaps the caller's
+    ("draws", "POST"): allow("admin", scoped="supervisor"),
+    ("draw-preview", "GET"): allow("admin", scoped="supervisor"),
+    ("draw-detail", "GET"): allow("admin", scoped="supervisor inspector"),
+    ("draw-execute", "POST"): allow("admin", scoped="supervisor"),
+    ("inspector-unavailability", "GET"): allow(FIELD_ROLES),  # supervisor: jurisdiction; inspector: own periods
+    ("inspector-unavailability", "POST"): allow("admin", scoped="supervisor"),  # supervisor covering the inspector
+    ("inspector-unavailability-detail", "DELETE"): allow("admin", scoped="supervisor"),
+    ("web-draws", "GET"): allow("admin supervisor"),
+    ("web-draw-new", "GET"): allow("admin supervisor"),
+    ("web-draw-announce", "POST"): allow("admin supervisor"),
+    ("web-draw", "GET"): allow("admin", scoped="supervisor"),
+    ("web-draw-execute", "POST"): allow("admin", scoped="supervisor"),
+    ("public-draws", "GET"): allow(ALL_SIGNED_IN, public=True),  # 一公开: no sign-in
+    ("public-draw", "GET"): allow(ALL_SIGNED_IN, public=True),
+    ("public-draw-json", "GET"): allow(ALL_SIGNED_IN, public=True),
+    ("public-draw-selection-table", "GET"): allow(ALL_SIGNED_IN, public=True),
+    ("public-draws-verifier", "GET"): allow(ALL_SIGNED_IN, public=True),
+    ("public-draws-rules", "GET"): allow(ALL_SIGNED_IN, public=True),
+    # --- cases, risk, credit, statistics (§12, §13; issue 12) ---
+    ("enforcement-case", "GET"): allow("admin", scoped="supervisor inspector"),
+    ("enforcement-case-pdf", "GET"): allow("admin", scoped="supervisor inspector"),
+    ("enforcement-case-reports", "GET"): allow("admin", scoped="supervisor inspector"),
+    ("enforcement-case-reports", "POST"): allow("admin", scoped="supervisor"),
+    ("enforcement-case-major", "POST"): allow("admin", scoped="supervisor"),
+    ("producer-notices", "GET"): allow(FIELD_ROLES),  # scoped list
+    ("producer-notice-recall", "POST"): allow("admin", scoped="supervisor"),  # as producer-notice-ack
+    ("sampling-results", "GET"): allow(FIELD_ROLES),
+    ("sampling-results-import", "POST"): allow("admin supervisor"),
+    ("enterprise-risk", "GET"): allow("admin", scoped="supervisor inspector"),
+    ("risk-list", "GET"): allow("admin supervisor"),  # scoped list
+    ("serious-dishonesty", "GET"): allow("admin supervisor"),
+    ("serious-dishonesty", "POST"): allow("admin", scoped="supervisor"),
+    ("serious-dishonesty-remove", "POST"): allow("admin", scoped="supervisor"),
+    ("public-serious-dishonesty", "GET"): allow(ALL_SIGNED_IN, public=True),
+    ("statistics-campaign", "GET"): allow("admin", scoped="supervisor"),  # ?jurisdiction= elsewhere: 403
+    ("statistics-campaign-xlsx", "GET"): allow("admin", scoped="supervisor"),
+    ("statistics-campaign-records", "GET"): allow("admin", scoped="supervisor"),
+    ("statistics-liaisons", "GET"): allow("admin supervisor"),
+    ("statistics-liaisons", "POST"): allow("admin", scoped="supervisor"),
+    ("statistics-liaisons-xlsx", "GET"): allow("admin supervisor"),
+    ("web-cases", "GET"): allow("admin supervisor"),
+    ("web-case", "GET"): allow("admin", scoped="supervisor"),
+    ("web-case-report", "POST"): allow("admin", scoped="supervisor"),
+    ("web-risk", "GET"): allow("admin supervisor"),
+    ("web-statistics-campaign", "GET"): allow("admin supervisor"),
+    ("web-statistics-records", "GET"): allow("admin supervisor"),
+    # --- issue 10 pages ---
+    ("web-campaign", "GET"): allow("admin supervisor"),
+    ("web-register", "GET"): allow("admin supervisor"),
+    ("web-register-import", "POST"): allow("admin supervisor"),
+    ("web-unqualified", "GET"): allow("admin supervisor"),
+    ("web-unqualified-import", "POST"): allow("admin supervisor"),
+    ("web-unqualified-export", "GET"): allow("admin supervisor"),
+    ("web-disposal-export", "GET"): allow("admin supervisor"),
+    ("web-unqualified-notice-send", "POST"): allow("admin supervisor"),
+    ("web-unqualified-notice", "GET"): allow("admin", scoped="supervisor"),
+    ("web-unqualified-notice-export", "GET"): allow("admin", scoped="supervisor"),
+    ("web-self-inspection-coverage", "GET"): allow("admin supervisor"),
+    ("web-self-inspection-coverage-export", "GET"): allow("admin supervisor"),
+    # --- the field app (§14; issue 15): the built files are public, the app signs in itself ---
+    # the quick-test tables: as quicktest-evaluate (operators were refused that as a leak fix, issue 14)
+    ("quicktest-tables", "GET"): allow("admin supervisor inspector certifier"),
+    ("field-app", "GET"): allow(ALL_SIGNED_IN, public=True),
+    ("field-sw", "GET"): allow(ALL_SIGNED_IN, public=True),
+    ("field-manifest", "GET"): allow(ALL_SIGNED_IN, public=True),
+    ("field-asset", "GET"): allow(ALL_SIGNED_IN, public=True),
     # --- Django admin: staff only ---
     ("admin:*", "GET"): allow("admin"),
 }
@@ -161,6 +250,18 @@ GATEWAY_ROWS: dict[tuple[str, str], dict[str, Any]] = {
 
 def _s(world, scope):
     return world.side(scope)
+
+
+def _world():
+    from . import world
+
+    return world
+
+
+def _first_asset() -> str:
+    from server.field.selectors import dist_dir
+
+    return sorted(p.name for p in (dist_dir() / "assets").iterdir() if p.is_file())[0]
 
 
 # URL name -> (world, scope) -> path kwargs.
@@ -185,6 +286,41 @@ PARAMS: dict[str, Callable[[Any, str], dict[str, Any]]] = {
     "producer-notice-ack": lambda w, s: {"pk": _s(w, s).notice.pk},
     "certification-audit-report": lambda w, s: {"pk": _s(w, s).audit.pk},
     "web-case-update": lambda w, s: {"pk": _s(w, s).inspection.pk, "case_id": _s(w, s).case.pk},
+    # issue 10
+    "import-progress": lambda w, s: {"key": _world().import_progress(w, s)},
+    "unqualified-notice-detail": lambda w, s: {"pk": _s(w, s).unqualified_notice.pk},
+    "unqualified-notice-letter": lambda w, s: {"pk": _s(w, s).unqualified_notice.pk, "enterprise": _s(w, s).enterprise.pk},
+    "web-unqualified-notice": lambda w, s: {"pk": _s(w, s).unqualified_notice.pk},
+    "web-unqualified-notice-export": lambda w, s: {"pk": _s(w, s).unqualified_notice.pk, "fmt": "csv"},
+    "web-unqualified-export": lambda w, s: {"fmt": "csv"},
+    "web-disposal-export": lambda w, s: {"fmt": "csv"},
+    "web-self-inspection-coverage-export": lambda w, s: {"fmt": "csv"},
+    # issue 11
+    "draw-detail": lambda w, s: {"pk": _s(w, s).draw.pk},
+    "draw-execute": lambda w, s: {"pk": _s(w, s).draw.pk},
+    "inspector-unavailability-detail": lambda w, s: {"pk": _world().unavailability(w, s).pk},
+    "web-draw": lambda w, s: {"pk": _s(w, s).draw.pk},
+    "web-draw-execute": lambda w, s: {"pk": _s(w, s).draw.pk},
+    "public-draw": lambda w, s: {"pk": _s(w, s).draw.pk},
+    "public-draw-json": lambda w, s: {"pk": _s(w, s).draw.pk},
+    "public-draw-selection-table": lambda w, s: {"pk": _s(w, s).draw.pk, "extension": "csv"},
+    # issue 12
+    "enforcement-case": lambda w, s: {"pk": _s(w, s).case.pk},
+    "enforcement-case-pdf": lambda w, s: {"pk": _s(w, s).case.pk},
+    "enforcement-case-reports": lambda w, s: {"pk": _s(w, s).case.pk},
+    "enforcement-case-major": lambda w, s: {"pk": _s(w, s).case.pk},
+    "producer-notice-recall": lambda w, s: {"pk": _s(w, s).notice.pk},
+    "enterprise-risk": lambda w, s: {"pk": _s(w, s).enterprise.pk},
+    "serious-dishonesty-remove": lambda w, s: {"pk": _world().dishonesty(w, s).pk},
+    "statistics-campaign": lambda w, s: {"code": "jieyang-2019"},
+    "statistics-campaign-xlsx": lambda w, s: {"code": "jieyang-2019"},
+    "statistics-campaign-records": lambda w, s: {"code": "jieyang-2019"},
+    "web-case": lambda w, s: {"pk": _s(w, s).case.pk},
+    "web-case-report": lambda w, s: {"pk": _s(w, s).case.pk},
+    "web-statistics-campaign": lambda w, s: {"code": "jieyang-2019"},
+    "web-statistics-records": lambda w, s: {"code": "jieyang-2019"},
+    # issue 15: the first built asset
+    "field-asset": lambda w, s: {"name": _first_asset()},
 }
 for _name in ("dossier-review", "dossier-conflict-resolve", "dossier-audit-trail", "dossier-finding-candidates",
               "dossier-export-pdf", "dossier-export-zip", "web-dossier", "web-dossier-review", "web-conflict-resolve",
@@ -196,12 +332,20 @@ QUERY: dict[str, Callable[[Any, str], str]] = {
     "findings": lambda w, s: f"inspection={_s(w, s).inspection.pk}",
     "rectification-orders": lambda w, s: f"inspection={_s(w, s).inspection.pk}",
     "enforcement-cases": lambda w, s: f"inspection={_s(w, s).inspection.pk}",
+    "self-inspections-coverage": lambda w, s: f"jurisdiction={_s(w, s).jurisdiction}",
+    "draw-preview": lambda w, s: (f"jurisdiction={_s(w, s).jurisdiction}&product_category=wire-cable"
+                                  "&population=producers&percent=10"),
+    "statistics-campaign": lambda w, s: f"jurisdiction={_s(w, s).jurisdiction}",
+    "statistics-campaign-xlsx": lambda w, s: f"jurisdiction={_s(w, s).jurisdiction}",
+    "statistics-campaign-records": lambda w, s: f"jurisdiction={_s(w, s).jurisdiction}&figure=register.producers",
 }
 
 # URL name -> the body/query field naming the scoped object (a 400 on it is a refusal, see above).
 REFERENCES: dict[str, str] = {
     "findings": "inspection", "rectification-orders": "inspection", "enforcement-cases": "inspection",
     "producer-notices": "finding",
+    # a jurisdiction outside the caller's: 400 "辖区 … 不在您的辖区内" on the field
+    "self-inspections-coverage": "jurisdiction", "unqualified-notices": "jurisdiction",
 }
 
 # (URL name, method) -> (world, scope) -> JSON body for the write probe (default {}); a body naming
@@ -222,4 +366,26 @@ BODY: dict[tuple[str, str], Callable[[Any, str], Any]] = {
                                            "domain": "production", "inspectors": [], "scheduled_for": "2019-07-01"},
     ("dossier-review", "POST"): lambda w, s: {"decision": "return", "comment": "矩阵探测"},
     ("rectification-close", "POST"): lambda w, s: {"result": "rectified"},
+    ("unqualified-notices", "POST"): lambda w, s: {"jurisdiction": _s(w, s).jurisdiction,
+                                                   "product_categories": ["wire-cable"]},
+    ("disposal-reports", "POST"): lambda w, s: {"enterprise": _s(w, s).enterprise.pk,
+                                                "unqualified_product": w.unqualified_product.pk,
+                                                "action": "stopped-sale", "harm_caused": False},
+    ("self-inspections", "POST"): lambda w, s: {"enterprise": _s(w, s).enterprise.pk, "product_category": "wire-cable",
+                                                "campaign": "jieyang-2019", "submitted_on": "2019-08-01",
+                                                "items": [{"topic": "标志", "result": "ok", "description": ""}]},
+    ("draws", "POST"): lambda w, s: {"campaign": "jieyang-2019", "jurisdiction": _s(w, s).jurisdiction,
+                                     "product_category": "wire-cable", "domain": "production",
+                                     "population": "producers", "percent": 10, "scheduled_for": "2030-01-01"},
+    ("draw-execute", "POST"): lambda w, s: {"beacon": "矩阵探测"},
+    ("inspector-unavailability", "POST"): lambda w, s: {"inspector": _s(w, s).inspector.username,
+                                                        "starts": "2030-02-01", "ends": "2030-02-02", "kind": "leave"},
+    ("enforcement-case-reports", "POST"): lambda w, s: {"summary": "矩阵探测", "status": "referred"},
+    ("enforcement-case-major", "POST"): lambda w, s: {"major": False},
+    ("producer-notice-recall", "POST"): lambda w, s: {"stage": "investigating", "note": "矩阵探测"},
+    ("serious-dishonesty", "POST"): lambda w, s: {"enterprise": _s(w, s).enterprise.pk, "basis": "矩阵探测",
+                                                  "decided_on": "2019-07-01"},
+    ("serious-dishonesty-remove", "POST"): lambda w, s: {"reason": "矩阵探测"},
+    ("statistics-liaisons", "POST"): lambda w, s: {"campaign": "jieyang-2019", "jurisdiction": _s(w, s).jurisdiction,
+                                                   "name": "矩阵", "mobile": "13800000000"},
 }

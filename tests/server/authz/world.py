@@ -9,8 +9,12 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
 from server.accounts.models import Role
-from server.registry.models import CccCertificate
+from server.credit.models import SeriousDishonesty
+from server.draws.models import Draw, InspectorUnavailability
+from server.registry.models import CccCertificate, NoticeRecipient, UnqualifiedNotice, UnqualifiedProduct
 from tests import factories
 from tests.server.reviews import dossier_rows as rows
 
@@ -33,12 +37,18 @@ class Side:
     notice: Any = None
     audit: Any = None
     certificate: Any = None
+    unqualified_notice: Any = None
+    draw: Any = None
+    jurisdiction: str = "445202"
+    inspector: Any = None
+    supervisor: Any = None
 
 
 @dataclass
 class World:
     users: dict[str, Any]
     sides: dict[str, Side] = field(default_factory=dict)
+    unqualified_product: Any = None
 
     def side(self, scope: str) -> Side:
         return self.sides[scope]
@@ -46,6 +56,7 @@ class World:
 
 def build() -> World:
     from server.dossiers import labels
+    from server.enforcement import services as enforcement
     from server.reviews import services
 
     admin = factories.user(Role.ADMIN, username="mx-admin")
@@ -78,9 +89,9 @@ def build() -> World:
                                                   severity="minor", description="无厂址")
         side.order, _ = services.rectification_issue(actor=admin, inspection=inspection, findings=[side.finding.pk],
                                                      requirements="补标厂址", deadline="2030-01-01")
-        side.case, _ = services.case_refer(actor=admin, inspection=inspection, findings=[side.finding.pk],
+        side.case, _ = enforcement.case_refer(actor=admin, inspection=inspection, findings=[side.finding.pk],
                                            reason="涉嫌无厂址")
-        side.notice, _ = services.notice_send(actor=admin, finding=side.finding, producer_name=enterprise.name,
+        side.notice, _ = enforcement.notice_send(actor=admin, finding=side.finding, producer_name=enterprise.name,
                                               defect_description="标志缺厂址")
         side.certificate = CccCertificate.objects.create(
             enterprise=enterprise, number=f"20190101051234{n:02d}", product_category="wire-cable",
@@ -90,5 +101,46 @@ def build() -> World:
             product_category="wire-cable", result="maintained", findings="", audit_date=datetime.date.today().isoformat(),
             report={"name": "r.pdf", "content_base64": base64.b64encode(b"%PDF-1.4 report").decode()})
         rows.submitted(inspection)
+        side.jurisdiction, side.inspector, side.supervisor = code, field_inspector, boss
+        # issue 10: an unqualified-product notice whose one recipient is this scope's enterprise
+        side.unqualified_notice = UnqualifiedNotice.objects.create(
+            jurisdiction_id=code, product_categories=["wire-cable"], sent_by=boss)
+        NoticeRecipient.objects.create(notice=side.unqualified_notice, enterprise=enterprise, products=[])
+        # issue 11: an announced draw of this scope's jurisdiction (sibling: the same one as own)
+        side.draw = (world.sides["own"].draw if scope == "sibling" else Draw.objects.create(
+            jurisdiction_id=code, product_category="wire-cable", domain="production",
+            population_kind="producers", percent=10, scheduled_for=datetime.date(2030, 1, 1), population_sha256="0" * 64,
+            announced_by=admin, announced_at=timezone.now()))
         world.sides[scope] = side
+    world.unqualified_product = UnqualifiedProduct.objects.create(
+        product_category="wire-cable", product_name="矩阵电线", model="BV-2.5", manufacturer="矩阵电缆厂")
     return world
+
+
+def unavailability(world: World, scope: str):
+    """A fresh period of the scope's inspector (a DELETE probe removes the one it is given)."""
+    side = world.side(scope)
+    return InspectorUnavailability.objects.create(
+        inspector=side.inspector, starts=datetime.date(2030, 1, 1), ends=datetime.date(2030, 1, 2), kind="leave")
+
+
+def dishonesty(world: World, scope: str):
+    """A fresh serious-dishonesty entry of the scope's enterprise (a removal probe removes it)."""
+    enterprise = world.side(scope).enterprise
+    listed = SeriousDishonesty.objects.filter(enterprise=enterprise, removed_at__isnull=True).first()
+    if listed is not None:
+        return listed
+    SeriousDishonesty.objects.filter(enterprise=enterprise).delete()
+    return SeriousDishonesty.objects.create(enterprise=enterprise, basis="矩阵探测",
+                                            decided_on=datetime.date(2019, 7, 1), listed_by=world.users["admin"])
+
+
+def import_progress(world: World, scope: str) -> str:
+    """The key of an import started by the enterprise account (own) or by someone else."""
+    from server.registry.imports.progress import Progress
+
+    starter = {"own": world.users["enterprise"], "sibling": world.users["supervisor"],
+               "other": world.side("other").supervisor}[scope]
+    key = f"matrix-{scope}-progress"
+    Progress(key=key, user_id=starter.pk, kind="producers").start()
+    return key

@@ -61,11 +61,11 @@ def test_quicktest_tables_are_the_engines_tables(api, role):
     assert len(body["version"]) == 16
 
 
-def test_quicktest_tables_are_not_for_enterprise_accounts(api):
-    """Operators read what is sent to them (§1); the field tools (checklists, quick-test evaluation
-    and its tables) are the inspectors', as for /api/v1/quicktests/evaluate/."""
-    user = factories.user(Role.ENTERPRISE)
-    assert api(user).get("/api/v1/quicktests/tables/").status_code == 403
+def test_quicktest_tables_refuse_an_enterprise_account(api):
+    """As quicktests/evaluate and the checklists: operators' accounts do not get the field tools
+    (the SignedIn default, issue 14); the field roles and certifiers do."""
+    assert api(factories.user(Role.ENTERPRISE)).get("/api/v1/quicktests/tables/").status_code == 403
+    assert api(factories.user(Role.CERTIFIER)).get("/api/v1/quicktests/tables/").status_code == 200
 
 
 def test_quicktest_tables_need_a_signed_in_user(api):
