@@ -143,9 +143,11 @@ class Feed:
             from server.accounts import jurisdictions
 
             self.covered = frozenset(jurisdictions.descendants_of(code=user.jurisdiction_id))
-        self._reserve()
+        self._check_cap()
+        self._released = True
 
-    def _reserve(self) -> None:
+    def _check_cap(self) -> None:
+        """503 + Retry-After (PouchDB retries) when this process already holds its cap of feeds."""
         cap = max_waiting_feeds()
         with _feeds_lock:
             if len(_feeds) >= cap:
@@ -153,6 +155,12 @@ class Feed:
                 raise GatewayError(503, "service_unavailable",
                                    f"等待中的同步连接已达上限 {cap}，请稍后重试 (too many waiting feeds)",
                                    headers={"Retry-After": retry})
+
+    def start(self) -> None:
+        """Counted as waiting from its first chunk on: a response no server ever iterates (a client
+        gone before it started, a test that never read it) holds no place (the cap is checked when
+        the feed is made)."""
+        with _feeds_lock:
             _feeds.add(self)
         self._released = False
 
@@ -233,6 +241,7 @@ def _poll_interval() -> float:
 
 def sync_chunks(feed: Feed):
     """The feed in a WSGI thread: the counter is polled every SYNC_LONGPOLL_INTERVAL_S."""
+    feed.start()
     try:
         yield from feed.first
         if feed.done:
@@ -273,6 +282,7 @@ async def stream(feed: Feed, run):
     feed.waiter = waiter
     hub = watcher()
     hub.register(waiter)
+    feed.start()
     try:
         for chunk in feed.first:
             yield chunk
