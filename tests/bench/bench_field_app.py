@@ -185,7 +185,7 @@ def main() -> None:
         sync_store.ensure_database()
         inspectors = make_world(args.rounds)
         gunicorn = subprocess.Popen(
-            [str(REPO / ".venv/bin/gunicorn"), "server.wsgi", "--config", str(REPO / "deploy/gunicorn_dev.py"),
+            [str(REPO / ".venv/bin/gunicorn"), "sync.asgi:application", "--config", str(REPO / "deploy/gunicorn_dev.py"),
              "--bind", f"127.0.0.1:{port}"], cwd=REPO, env={**os.environ, **env},
             stdout=open(workdir / "access.log", "wb"), stderr=open(workdir / "gunicorn.log", "wb"), start_new_session=True)
         base = f"http://127.0.0.1:{port}"

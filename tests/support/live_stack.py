@@ -134,7 +134,7 @@ class LiveStack:
 
     def start_web(self, *, port: int | None = None, env: dict | None = None) -> str:
         port = port or free_port()
-        self._spawn("web", [str(REPO / ".venv/bin/gunicorn"), "server.wsgi", "--config",
+        self._spawn("web", [str(REPO / ".venv/bin/gunicorn"), "sync.asgi:application", "--config",
                             str(REPO / "deploy/gunicorn_dev.py"), "--bind", f"127.0.0.1:{port}"], env)
         self.web_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
