@@ -260,6 +260,7 @@ SYNC_GATEWAY_THREADS = env.int("SYNC_GATEWAY_THREADS", default=16)  # per proces
 SYNC_FEED_THREADS = env.int("SYNC_FEED_THREADS", default=4)  # per process: a feed's database work (start, checks)
 SYNC_MAX_WAITING_FEEDS = env.int("SYNC_MAX_WAITING_FEEDS", default=2000)  # per process; beyond: 503 + Retry-After
 SYNC_FEED_RETRY_AFTER_S = env.int("SYNC_FEED_RETRY_AFTER_S", default=10)  # Retry-After of that 503
+SYNC_FEED_MAX_WAIT_S = env.float("SYNC_FEED_MAX_WAIT_S", default=300.0)  # a heartbeat feed's longest wait (and default timeout)
 SYNC_FEED_WATCH = env.str("SYNC_FEED_WATCH", default="auto")  # auto (LISTEN on PostgreSQL, else poll) | poll | listen
 SYNC_WATCH_INTERVAL_S = env.float("SYNC_WATCH_INTERVAL_S", default=0.1)  # poll mode: one counter read per process
 # Basic credentials new to a process are checked before the request takes a gateway thread

@@ -29,6 +29,8 @@ from typing import Any
 
 import orjson
 
+from django.conf import settings
+
 from .http import GatewayError, bad_request, read_body
 
 MAX_BODY_DEPTH = 1_000  # below orjson's own limit (1,024)
@@ -356,7 +358,15 @@ class ChangesQuery:
 
 
 DEFAULT_HEARTBEAT_MS = 60_000
-MAX_TIMEOUT_MS = 60_000
+MAX_TIMEOUT_MS = 60_000  # a feed without heartbeats: a silent connection needs a bound
+
+
+def heartbeat_feed_max_ms() -> int:
+    """How long a feed with heartbeats may wait (its default timeout too). CouchDB keeps such a feed
+    open indefinitely ("heartbeat overrides any timeout"); we bound it at SYNC_FEED_MAX_WAIT_S (300 s)
+    so that a waiting tablet costs one request per five minutes, not one a minute, while a dead
+    connection is still found by the next heartbeat's failed write."""
+    return int(float(getattr(settings, "SYNC_FEED_MAX_WAIT_S", 300.0)) * 1000)
 
 
 def changes_since_param(raw: str | None) -> int | None:
@@ -385,7 +395,8 @@ def changes_query(request, body: dict | None) -> ChangesQuery:
         heartbeat_ms = DEFAULT_HEARTBEAT_MS
     else:
         heartbeat_ms = query_int(request, "heartbeat", None, minimum=1)
-    timeout_ms = min(query_int(request, "timeout", MAX_TIMEOUT_MS), MAX_TIMEOUT_MS)
+    longest = MAX_TIMEOUT_MS if heartbeat_ms is None else heartbeat_feed_max_ms()
+    timeout_ms = min(query_int(request, "timeout", longest), longest)
     return ChangesQuery(
         feed=feed, all_docs=style == "all_docs", since=changes_since_param(request.GET.get("since")),
         limit=1 if limit == 0 else limit, include_docs=query_bool(request, "include_docs"),

@@ -9,7 +9,9 @@ inspectors with one inspection each and a city supervisor are made in SQL and pu
 inspector tablets and the supervisor's tablet (tests/bench/live_tablets.js: many PouchDB 9
 memory databases per node process) all start `sync({live: true, retry: true})` at once, while a
 client asks `GET /api/v1/accounts/me/` every 0.2 s. Measured:
-- initial pull: from start until each tablet holds its inspection doc (p50 / max, how many done);
+- initial pull: from start until each tablet holds its inspection doc (p50 / max, how many done),
+  and until its sync first pauses after that with no error (caught up both ways: the initial sync
+  is over); deliveries are measured once every tablet has caught up (or --pull-timeout passed);
 - REST: p50 / p95 latency and failures (10 s timeout) over the whole run;
 - delivery: an inspector's tablet stores an answer (its live sync pushes it) until the supervisor's
   live tablet has it (p50 / p95 of --deliveries) and until the dossier in SQL has it (p50);
@@ -56,9 +58,10 @@ def pct(values, p):
 class Driver:
     """One node process holding many tablets; events arrive on a queue."""
 
-    def __init__(self, events: queue.Queue):
+    def __init__(self, events: queue.Queue, log_path: Path):
+        self.log_path = log_path
         self.process = subprocess.Popen(["node", str(DRIVER)], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, text=True, bufsize=1, start_new_session=True)
+                                        stderr=open(log_path, "wb"), text=True, bufsize=1, start_new_session=True)
         self.events = events
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -211,6 +214,7 @@ def run_one(n: int, args) -> str:
 
         sync.store.server.cache_clear()
         from server.dossiers.models import Answer
+        from sync.gateway.models import IndexedDoc
         from tests import factories
 
         inspectors, inspections, supervisor, token = make_people(n)
@@ -218,9 +222,9 @@ def run_one(n: int, args) -> str:
         events: queue.Queue = queue.Queue()
         specs = [{"name": f"t{i}", "username": p.username, "password": factories.PASSWORD,
                   "wait_for": f"inspection:{inspections[i].pk}"} for i, p in enumerate(inspectors)]
-        for start in range(0, n, PER_PROCESS):
-            drivers.append(Driver(events))
-        sup_driver = Driver(events)
+        for k, start in enumerate(range(0, n, PER_PROCESS)):
+            drivers.append(Driver(events, workdir / f"tablets-{k}.log"))
+        sup_driver = Driver(events, workdir / "supervisor.log")
         time.sleep(1.5)  # node processes load PouchDB
         probe: list = []
         threading.Thread(target=rest_probe, args=(f"http://127.0.0.1:{port}/api/v1/accounts/me/", token, stop_probe,
@@ -236,21 +240,26 @@ def run_one(n: int, args) -> str:
                                                         "password": factories.PASSWORD,
                                                         "wait_for": f"inspection:{inspections[-1].pk}"}])
         pulls: dict[str, float] = {}
+        idles: dict[str, float] = {}
         deadline = time.monotonic() + args.pull_timeout
         other: list = []
-        while time.monotonic() < deadline and len(pulls) < n + 1:
+        while time.monotonic() < deadline and len(idles) < n + 1:
             try:
                 event = events.get(timeout=1)
             except queue.Empty:
                 continue
             if event.get("event") == "pulled":
                 pulls[event["name"]] = event["ms"] / 1000
+            elif event.get("event") == "idle":
+                idles[event["name"]] = event["ms"] / 1000
             else:
                 other.append(event)
         sup_pull = pulls.pop("supervisor", None)
+        idles.pop("supervisor", None)
         pull_times = list(pulls.values())
+        idle_times = list(idles.values())
 
-        deliveries, dossier = [], []
+        deliveries, dossier, legs = [], [], []
         for d in range(min(args.deliveries, n)):
             i = (d * 7919) % n
             item = ["cert-2", "mark-2", "mark-3", "prod-1", "prod-2", "trade-1", "use-1", "end-1"][d % 8]
@@ -273,6 +282,9 @@ def run_one(n: int, args) -> str:
                     got_at = event["at"] / 1000
             if put_at is not None and got_at is not None:
                 deliveries.append(got_at - put_at)
+                indexed = IndexedDoc.objects.filter(doc_id=doc["_id"]).values_list("updated_at", flat=True).first()
+                if indexed is not None:  # the two legs: tablet → gateway index, index → supervisor's tablet
+                    legs.append((indexed.timestamp() - put_at, got_at - indexed.timestamp()))
             if put_at is not None:
                 limit = time.monotonic() + 30
                 while time.monotonic() < limit:
@@ -296,14 +308,22 @@ def run_one(n: int, args) -> str:
         failures = sum(1 for _, ok in probe if not ok)
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json()
         load = Path("/proc/loadavg").read_text().split()[:3]
+        errors = sum(path.read_text(errors="replace").count(" error ") for path in workdir.glob("*.log")
+                     if path.name != "stack.log")
+        slowest = sorted(zip(deliveries, legs), reverse=True)[:3] if len(legs) == len(deliveries) else []
         return (f"N={n:5d}  initial pull p50 {pct(pull_times, 50):.1f} s / max {max(pull_times or [float('nan')]):.1f} s, "
-                f"{len(pull_times)}/{n} done (supervisor {sup_pull if sup_pull is None else round(sup_pull, 1)} s)  "
+                f"{len(pull_times)}/{n} done (supervisor {sup_pull if sup_pull is None else round(sup_pull, 1)} s); "
+                f"sync caught up p50 {pct(idle_times, 50):.1f} s / max {max(idle_times or [float('nan')]):.1f} s, "
+                f"{len(idle_times)}/{n}  "
                 f"| REST me p50 {1000 * pct(latencies, 50):.0f} ms p95 {1000 * pct(latencies, 95):.0f} ms, "
                 f"{failures} failed of {len(probe)}  "
                 f"| to supervisor p50 {1000 * pct(deliveries, 50):.0f} ms p95 {1000 * pct(deliveries, 95):.0f} ms "
                 f"({len(deliveries)}/{min(args.deliveries, n)})  | to dossier p50 {pct(dossier, 50):.2f} s "
                 f"p95 {pct(dossier, 95):.2f} s  | idle CPU web {idle_web:.1f} % store {idle_store:.1f} % of a core "
-                f"({len(web)} web processes; waiting feeds {health.get('waiting_feeds')} in the worker that answered /healthz)  | load {' '.join(load)}")
+                f"({len(web)} web processes; waiting feeds {health.get('waiting_feeds')} in the worker that answered /healthz)  "
+                f"| tablet sync errors {errors}  | slowest deliveries (push leg + pull leg): "
+                + ", ".join(f"{d:.2f} s ({a:.2f} + {b:.2f})" for d, (a, b) in slowest)
+                + f"  | load {' '.join(load)}")
     finally:
         stop_probe.set()
         for driver in drivers:
@@ -318,7 +338,7 @@ def run_one(n: int, args) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tablets", default="16,64", help="comma-separated N values (e.g. 16,64,256,1000)")
-    parser.add_argument("--deliveries", type=int, default=10)
+    parser.add_argument("--deliveries", type=int, default=20)
     parser.add_argument("--pull-timeout", type=float, default=180.0)
     parser.add_argument("--settle-seconds", type=float, default=5.0)
     parser.add_argument("--idle-seconds", type=float, default=15.0)

@@ -3,7 +3,8 @@
 // stdin, one JSON line each:
 //   {"cmd": "start", "url": ".../sync/field", "tablets": [{"name", "username", "password", "wait_for"}]}
 //       starts every tablet's live sync at once; prints {"event": "pulled", "name", "ms"} when a
-//       tablet holds its `wait_for` doc (its initial pull is done)
+//       tablet holds its `wait_for` doc, then {"event": "idle", "name", "ms"} when its sync first
+//       pauses after that with no error (both directions caught up: the initial sync is done)
 //   {"cmd": "watch", "name", "id"}   prints {"event": "got", "name", "id", "at"} when it arrives there
 //   {"cmd": "put", "name", "doc"}    prints {"event": "put", "id", "at"} once stored locally (live sync pushes it)
 // stdout carries only these JSON lines; errors go to stderr.
@@ -27,12 +28,19 @@ function startTablet(url, spec) {
   const db = new MemoryPouch(spec.name);
   const remote = new PouchDB(url, { skip_setup: true, auth: { username: spec.username, password: spec.password } });
   const started = Date.now();
-  const record = { db, watches: new Set(), pulled: false };
+  const record = { db, watches: new Set(), pulled: false, paused: false, idle: false };
   tablets.set(spec.name, record);
+  const idle = () => {
+    if (record.pulled && record.paused && !record.idle) {
+      record.idle = true;
+      out({ event: 'idle', name: spec.name, ms: Date.now() - started });
+    }
+  };
   db.changes({ live: true, since: 'now' }).on('change', (change) => {
     if (!record.pulled && change.id === spec.wait_for) {
       record.pulled = true;
       out({ event: 'pulled', name: spec.name, ms: Date.now() - started });
+      idle();
     }
     if (record.watches.has(change.id)) {
       record.watches.delete(change.id);
@@ -40,6 +48,8 @@ function startTablet(url, spec) {
     }
   });
   const rep = db.sync(remote, { live: true, retry: true });
+  rep.on('active', () => { record.paused = false; });
+  rep.on('paused', (err) => { record.paused = !err; idle(); });
   rep.on('error', (err) => process.stderr.write(`[${spec.name}] error ${err && err.status} ${err && err.message}\n`));
   record.rep = rep;
 }

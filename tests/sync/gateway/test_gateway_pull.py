@@ -119,6 +119,37 @@ def test_longpoll_waits_for_a_visible_change(world, settings):
     assert raw.startswith(b"\n")  # a heartbeat was sent while waiting
 
 
+def test_a_feed_with_heartbeats_waits_past_a_minute_by_default_and_one_without_does_not(rf, settings):
+    """CouchDB keeps a heartbeat feed open indefinitely; we bound it at SYNC_FEED_MAX_WAIT_S (a live
+    tablet renews its longpoll every five minutes, not every minute). Without heartbeats, 60 s."""
+    from sync.gateway.inputs import MAX_TIMEOUT_MS, changes_query
+
+    settings.SYNC_FEED_MAX_WAIT_S = 300
+
+    def query(params):
+        return changes_query(rf.get("/sync/field/_changes", params), None)
+
+    assert query({"feed": "longpoll", "heartbeat": "10000"}).timeout_ms == 300_000
+    assert query({"feed": "longpoll", "heartbeat": "10000", "timeout": "999999"}).timeout_ms == 300_000
+    assert query({"feed": "longpoll", "heartbeat": "10000", "timeout": "2000"}).timeout_ms == 2000
+    assert query({"feed": "longpoll"}).timeout_ms == MAX_TIMEOUT_MS == 60_000
+    assert query({"feed": "longpoll", "timeout": "999999"}).timeout_ms == 60_000
+
+
+def test_a_heartbeat_feed_without_timeout_answers_at_the_configured_bound(world, settings):
+    settings.SYNC_LONGPOLL_INTERVAL_S = 0.05
+    settings.SYNC_FEED_MAX_WAIT_S = 0.4
+    since = SyncClient(world["alice"]).changes()["last_seq"]
+    start = time.monotonic()
+    response = SyncClient(world["alice"]).get(f"_changes?feed=longpoll&since={since}&heartbeat=100")
+    raw = b"".join(response.streaming_content)
+    elapsed = time.monotonic() - start
+    assert 0.35 <= elapsed < 5
+    result = body_of(type("R", (), {"streaming": False, "content": raw})())
+    assert result == {"results": [], "last_seq": since}
+    assert raw.startswith(b"\n")  # heartbeats meanwhile
+
+
 def test_continuous_feed_lists_changes_then_last_seq(world):
     response = SyncClient(world["alice"]).get("_changes?feed=continuous&timeout=200")
     lines = [line for line in b"".join(response.streaming_content).split(b"\n") if line.strip()]
