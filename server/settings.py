@@ -117,6 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Connections kept per thread, as on PostgreSQL: opening one per request (the PRAGMAs, then the
+    # schema of every table parsed on its first query) cost about 1 ms of every sync request.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -276,3 +279,11 @@ SYNC_AUTH_FAILURE_WINDOW_S = env.int("SYNC_AUTH_FAILURE_WINDOW_S", default=300)
 # Syncs before folds: `manage.py reconcile` (the service, not --once) lowers its own CPU priority by
 # this much (os.nice), so pushes and pulls get the CPU first when both are busy; 0 leaves it alone.
 RECONCILER_NICE = env.int("RECONCILER_NICE", default=10)
+# ... and it lets tablets' syncs go first: while the gateway's index counter or its newest replication
+# checkpoint moved within the last RECONCILER_QUIET_S (sync/gateway/activity.py), a fold waits, but
+# no change waits more than RECONCILER_YIELD_MAX_S from when the reconciler saw it
+# (sync/reconciler/processor.py `yield_to_syncs`); RECONCILER_QUIET_S=0 switches it off.
+RECONCILER_QUIET_S = env.float("RECONCILER_QUIET_S", default=0.15)
+RECONCILER_YIELD_MAX_S = env.float("RECONCILER_YIELD_MAX_S", default=1.0)
+# ... and while tablets are still syncing, it folds in batches of this many (a short hold of the write lock).
+RECONCILER_BUSY_BATCH = env.int("RECONCILER_BUSY_BATCH", default=150)

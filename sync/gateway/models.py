@@ -63,6 +63,8 @@ class LocalDoc(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "同步检查点"
         constraints = [models.UniqueConstraint(fields=["user", "local_id"], name="gw_local_per_user")]
+        # The newest checkpoint tells the reconciler that tablets are syncing (activity.py).
+        indexes = [models.Index(fields=["updated_at"], name="gw_local_updated")]
 
 
 class VerifiedCredential(models.Model):

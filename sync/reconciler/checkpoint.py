@@ -67,8 +67,9 @@ def mark_seen(*, update_seq: Any | None = None, pending: bool) -> None:
     fields = {}
     if update_seq is not None:
         fields["last_seen_update_seq"] = encode(update_seq)
-    if pending:
-        if checkpoint.caught_up or checkpoint.pending_since is None:
-            fields["pending_since"] = timezone.now()
+    if pending and (checkpoint.caught_up or checkpoint.pending_since is None):
+        # only when it changes: mid-backlog this is already recorded, and a write per batch would
+        # take SQLite's write lock once more for nothing
+        fields["pending_since"] = timezone.now()
         fields["caught_up"] = False
     Checkpoint.objects.filter(pk=checkpoint.pk).update(**fields) if fields else None

@@ -12,6 +12,7 @@ import importlib
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -81,6 +82,13 @@ class Reconciler:
         self._last_retry = 0.0
         self._last_report = time.monotonic()
         self._last_report_folded = 0
+        self._unfolded_since: float | None = None  # when the changes not yet folded were first seen
+        self._mark = None  # the gateway's sync activity mark at the last look (yield_to_syncs)
+        self._busy_at = float("-inf")  # when tablets were last seen syncing
+        self._last_hold_s = 0.0  # how long the last fold held its transaction
+        self._reader: ThreadPoolExecutor | None = None
+        self._ahead: tuple[str, Future] | None = None  # the next batch, read while this one folds
+        self.yielded_s = 0.0  # time spent letting tablets' syncs go first (tests, reports)
 
     # --- folding -----------------------------------------------------------------------------
     def _changes_for(self, results: list[dict]) -> list[FieldChange]:
@@ -98,8 +106,47 @@ class Reconciler:
             changes.append(FieldChange(doc=doc, conflict_docs=conflict_docs, seq=row.get("seq")))
         return changes
 
-    def fold_once(self, *, wait_s: float = 0.0) -> int:
-        """Read and fold one batch. Returns the number of feed rows read (0: nothing new)."""
+    def yield_to_syncs(self) -> int:
+        """Syncs before folds; returns how many changes the next batch may fold.
+
+        While tablets are syncing (the gateway's index counter or its newest replication checkpoint
+        moved since the last look: sync/gateway/activity.py), wait until they have been quiet for
+        RECONCILER_QUIET_S: a fold reads the store and holds SQL's write lock (all of SQLite), the
+        two things a push or a pull is waiting on. But no change waits more than
+        RECONCILER_YIELD_MAX_S from when the reconciler first saw it, so the dossier lag stays
+        bounded under a steady stream of syncs. Past that, while tablets keep syncing (or did within
+        BUSY_MEMORY_S), batches are short (RECONCILER_BUSY_BATCH) and each is followed by a pause as
+        long as its transaction: a tablet's next write then waits for a short transaction and finds
+        the lock free right after it, instead of queueing behind back-to-back folds."""
+        from sync.gateway.activity import sync_mark
+
+        quiet = float(getattr(settings, "RECONCILER_QUIET_S", 0.15))
+        if quiet <= 0:
+            return self.batch_size
+        budget = float(getattr(settings, "RECONCILER_YIELD_MAX_S", 1.0))
+        started = time.monotonic()
+        if self._unfolded_since is None:
+            self._unfolded_since = started
+        deadline = self._unfolded_since + budget
+        mark = sync_mark()
+        busy, self._mark = self._mark is not None and mark != self._mark, mark
+        while busy and time.monotonic() < deadline:
+            self._busy_at = time.monotonic()
+            if self.stop_event.wait(min(quiet, max(0.0, deadline - time.monotonic()))):
+                break
+            mark = sync_mark()
+            busy, self._mark = mark != self._mark, mark
+        if busy:  # past the budget and still syncing: a short pause, then a short batch
+            self._busy_at = time.monotonic()
+            self.stop_event.wait(min(quiet, self._last_hold_s))
+        self.yielded_s += time.monotonic() - started
+        if time.monotonic() - self._busy_at < BUSY_MEMORY_S:
+            return min(self.batch_size, int(getattr(settings, "RECONCILER_BUSY_BATCH", 150)))
+        return self.batch_size
+
+    def fold_once(self, *, wait_s: float = 0.0, yield_to_syncs: bool = False) -> int:
+        """Read and fold one batch. Returns the number of feed rows read (0: nothing new).
+        `yield_to_syncs` (the service's loop): let tablets' syncs go first (`yield_to_syncs`)."""
         if not self._tuned:
             tune_connection()
             self._tuned = True
@@ -108,8 +155,13 @@ class Reconciler:
         if wait_s > 0 and not feed.wait_for_change(since=checkpoint.decode(since_text), wait_s=wait_s,
                                                    stop_event=self.stop_event):
             return 0
+        limit = self.yield_to_syncs() if yield_to_syncs else self.batch_size
         started = time.perf_counter()
-        batch = feed.read_changes(since=checkpoint.decode(since_text), limit=self.batch_size)
+        batch = self._read(since_text, limit)
+        if not batch.at_end:
+            self._read_ahead(checkpoint.encode(batch.last_seq), limit)
+        if batch.at_end:
+            self._unfolded_since = None  # what was seen is read now: the next change starts a new wait
         if not batch.results:
             with transaction.atomic():
                 locked = checkpoint.lock()
@@ -129,10 +181,39 @@ class Reconciler:
             self._record_errors(outcome.errors, changes)
             self._resolve_errors([c.doc_id for c in changes if c.doc_id not in outcome.errors])
             checkpoint.advance(checkpoint=locked, seq=batch.last_seq, folded=outcome.applied, at_end=batch.at_end)
-        self.timings["fold_s"] += time.perf_counter() - read_done
+        self._last_hold_s = time.perf_counter() - read_done
+        self.timings["fold_s"] += self._last_hold_s
         self.folded += outcome.applied
         self.read += len(batch.results)
         return len(batch.results)
+
+    # --- reading ahead: the store read of the next batch overlaps this batch's fold ----------------
+    def _read(self, since_text: str, limit: int) -> feed.ChangesBatch:
+        """The batch after `since_text`: the one read ahead if it starts there (cut to `limit`:
+        every row carries its own seq, a valid place to continue from), else read now."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == since_text:
+            batch = ahead[1].result()  # StoreUnavailable propagates as from a direct read
+            if len(batch.results) > limit and batch.results[limit - 1].get("seq") is not None:
+                rows = batch.results[:limit]
+                return feed.ChangesBatch(results=rows, last_seq=rows[-1]["seq"], at_end=False)
+            return batch
+        if ahead is not None:
+            ahead[1].cancel()
+        return feed.read_changes(since=checkpoint.decode(since_text), limit=limit)
+
+    def _read_ahead(self, since_text: str, limit: int) -> None:
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconciler-read")
+        self._ahead = (since_text, self._reader.submit(feed.read_changes, since=checkpoint.decode(since_text),
+                                                       limit=limit))
+
+    def close(self) -> None:
+        """Stop reading ahead (the service calls it when it stops)."""
+        self._ahead = None
+        if self._reader is not None:
+            self._reader.shutdown(wait=False, cancel_futures=True)
+            self._reader = None
 
     def _record_errors(self, errors: dict[str, str], changes: list[FieldChange]) -> None:
         if not errors:
@@ -226,20 +307,26 @@ class Reconciler:
             pass
         self.retry_errors()
         self.report(force=True)
+        self.close()
         return total
 
     def run_forever(self) -> None:
         backoff = 0.5
         last_read = 0
         last_beat = 0.0
+        last_jobs = 0.0
         while not self.stop_event.is_set():
             try:
                 if time.monotonic() - last_beat >= HEARTBEAT_EVERY_S:
                     checkpoint.beat()
                     last_beat = time.monotonic()
-                self.run_hooks()
-                last_read = self.fold_once(wait_s=0 if last_read else self.poll_s)
-                self.process_photos()  # bounded: photo_limit images within photo_budget_s
+                # Between batches of a backlog, the periodic jobs run at most once a second (each
+                # is a query or more, and a backlog is folded in short batches while tablets sync).
+                if not last_read or time.monotonic() - last_jobs >= 1.0:
+                    self.run_hooks()
+                    self.process_photos()  # bounded: photo_limit images within photo_budget_s
+                    last_jobs = time.monotonic()
+                last_read = self.fold_once(wait_s=0 if last_read else self.poll_s, yield_to_syncs=True)
                 if time.monotonic() - self._last_retry >= self.retry_every_s:
                     self._last_retry = time.monotonic()
                     self.retry_errors()
@@ -264,10 +351,14 @@ class Reconciler:
                 backoff = min(backoff * 2, 30.0)
                 last_read = 0
         self.report(force=True)
+        self.close()
         connections.close_all()  # this thread's sessions: a stopped reconciler holds none open
 
 
 HEARTBEAT_EVERY_S = 5.0
+# Tablets synced this recently: fold in short batches (yield_to_syncs). A sync is a run of batches a
+# few tens of ms apart, with gaps of a second or so between a tablet's pull and its push.
+BUSY_MEMORY_S = 2.0
 
 
 def wait_for_store(*, stop_event: threading.Event | None = None, max_wait_s: float | None = None) -> bool:

@@ -2,7 +2,7 @@
 """Benchmark: replication through the sync gateway vs. directly against the bare store, A/B in one run.
 
     .venv/bin/python tests/bench/bench_gateway.py [--docs 2000] [--photos 20] [--rounds 7]
-        [--reconciler [--reconciler-nice 10]]
+        [--reconciler [--reconciler-nice 10] [--reconciler-batch 250]]
 
 Starts a pouchdb-server (tests/support/syncstore.py) and the web process as `make run` does
 (gunicorn with deploy/gunicorn_dev.py: uvicorn workers serving sync.asgi), both on free loopback
@@ -233,6 +233,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--reconciler", action="store_true", help="run the reconciler meanwhile (as make run does)")
     parser.add_argument("--reconciler-nice", type=int, default=None, help="its niceness (default RECONCILER_NICE)")
+    parser.add_argument("--reconciler-batch", type=int, default=None, help="its --batch-size (default: the command's)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
@@ -299,6 +300,8 @@ def main() -> None:
             command = [str(REPO / ".venv/bin/python"), "manage.py", "reconcile", "--wait-for-store"]
             if args.reconciler_nice is not None:
                 command += ["--nice", str(args.reconciler_nice)]
+            if args.reconciler_batch is not None:
+                command += ["--batch-size", str(args.reconciler_batch)]
             reconciler = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
                                           stdout=open(workdir / "reconciler.log", "wb"), stderr=subprocess.STDOUT,
                                           start_new_session=True)
