@@ -3,6 +3,7 @@
 
     .venv/bin/python tests/bench/bench_live_sync.py --tablets 16,64
     .venv/bin/python tests/bench/bench_live_sync.py --tablets 16,64,256,1000 [--database-url postgres://…]
+    .venv/bin/python tests/bench/bench_live_sync.py --tablets 64 --second-node --database-url postgres://…
 
 For each N: a fresh DATA_DIR and `make run` (store, web, reconciler) on free loopback ports; N
 inspectors with one inspection each and a city supervisor are made in SQL and published. Then N
@@ -17,6 +18,9 @@ client asks `GET /api/v1/accounts/me/` every 0.2 s. Measured:
   live tablet has it (p50 / p95 of --deliveries) and until the dossier in SQL has it (p50);
 - idle CPU of the web process (all gunicorn processes) over --idle-seconds once everything is
   synced, in % of one core.
+With --second-node the supervisor's tablet syncs through a second web process (a gateway node on
+its own port over the same database and store), so every delivery crosses nodes (on PostgreSQL:
+LISTEN/NOTIFY; on SQLite: each node's watcher polls the shared counter).
 One line per N. Stops everything it started.
 """
 from __future__ import annotations
@@ -192,6 +196,27 @@ def run_one(n: int, args) -> str:
         env["DATABASE_URL"] = args.database_url
     env.pop("DJANGO_SETTINGS_MODULE", None)
     stack = start_stack(workdir, env)
+    second = None
+    sup_url = f"http://127.0.0.1:{port}/sync/field"
+    if args.second_node:
+        # A second gateway node (the web process alone, as on another host) over the same database and
+        # store: the supervisor's tablet syncs through it, the inspectors through the first.
+        port_b = free_port()
+        second = subprocess.Popen([str(REPO / ".venv/bin/gunicorn"), "sync.asgi:application", "--config",
+                                   str(REPO / "deploy/gunicorn_dev.py"), "--bind", f"127.0.0.1:{port_b}"],
+                                  cwd=REPO, env=env, stdout=open(workdir / "node-b.log", "wb"),
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port_b}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or second.poll() is not None:
+                raise RuntimeError("the second node did not start: " + (workdir / "node-b.log").read_text()[-3000:])
+            time.sleep(0.3)
+        sup_url = f"http://127.0.0.1:{port_b}/sync/field"
     drivers: list[Driver] = []
     stop_probe = threading.Event()
     try:
@@ -236,7 +261,7 @@ def run_one(n: int, args) -> str:
         t0 = time.time()
         for k, start in enumerate(range(0, n, PER_PROCESS)):
             drivers[k].send(cmd="start", url=url, tablets=specs[start:start + PER_PROCESS])
-        sup_driver.send(cmd="start", url=url, tablets=[{"name": "supervisor", "username": supervisor.username,
+        sup_driver.send(cmd="start", url=sup_url, tablets=[{"name": "supervisor", "username": supervisor.username,
                                                         "password": factories.PASSWORD,
                                                         "wait_for": f"inspection:{inspections[-1].pk}"}])
         pulls: dict[str, float] = {}
@@ -296,7 +321,7 @@ def run_one(n: int, args) -> str:
             time.sleep(0.5)
 
         time.sleep(args.settle_seconds)
-        web = descendants(stack.pid, "gunicorn")
+        web = descendants(stack.pid, "gunicorn") + ([second.pid] + descendants(second.pid, "gunicorn") if second else [])
         store = [pid for pid in descendants(stack.pid, "node") if pid not in web]
         before_web, before_store, t_cpu = cpu_seconds(web), cpu_seconds(set(store)), time.monotonic()
         time.sleep(args.idle_seconds)
@@ -311,7 +336,7 @@ def run_one(n: int, args) -> str:
         errors = sum(path.read_text(errors="replace").count(" error ") for path in workdir.glob("*.log")
                      if path.name != "stack.log")
         slowest = sorted(zip(deliveries, legs), reverse=True)[:3] if len(legs) == len(deliveries) else []
-        return (f"N={n:5d}  initial pull p50 {pct(pull_times, 50):.1f} s / max {max(pull_times or [float('nan')]):.1f} s, "
+        return (f"N={n:5d}{' (two nodes)' if args.second_node else ''}  initial pull p50 {pct(pull_times, 50):.1f} s / max {max(pull_times or [float('nan')]):.1f} s, "
                 f"{len(pull_times)}/{n} done (supervisor {sup_pull if sup_pull is None else round(sup_pull, 1)} s); "
                 f"sync caught up p50 {pct(idle_times, 50):.1f} s / max {max(idle_times or [float('nan')]):.1f} s, "
                 f"{len(idle_times)}/{n}  "
@@ -332,6 +357,8 @@ def run_one(n: int, args) -> str:
             sup_driver.stop()
         except NameError:
             pass
+        if second is not None:
+            stop_stack(second)
         stop_stack(stack)
 
 
@@ -343,6 +370,9 @@ def main() -> None:
     parser.add_argument("--settle-seconds", type=float, default=5.0)
     parser.add_argument("--idle-seconds", type=float, default=15.0)
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (a database of its own: it is migrated)")
+    parser.add_argument("--second-node", action="store_true",
+                        help="the supervisor's tablet syncs through a second gateway node (another web process on "
+                             "its own port, same database and store): deliveries cross nodes")
     args = parser.parse_args()
     print(f"bench_live_sync: uptime load {' '.join(Path('/proc/loadavg').read_text().split()[:3])}, "
           f"{os.cpu_count()} cores", flush=True)
