@@ -284,6 +284,6 @@ RECONCILER_NICE = env.int("RECONCILER_NICE", default=10)
 # no change waits more than RECONCILER_YIELD_MAX_S from when the reconciler saw it
 # (sync/reconciler/processor.py `yield_to_syncs`); RECONCILER_QUIET_S=0 switches it off.
 RECONCILER_QUIET_S = env.float("RECONCILER_QUIET_S", default=0.15)
-RECONCILER_YIELD_MAX_S = env.float("RECONCILER_YIELD_MAX_S", default=1.0)
+RECONCILER_YIELD_MAX_S = env.float("RECONCILER_YIELD_MAX_S", default=1.5)
 # ... and while tablets are still syncing, it folds in batches of this many (a short hold of the write lock).
 RECONCILER_BUSY_BATCH = env.int("RECONCILER_BUSY_BATCH", default=150)

@@ -82,7 +82,7 @@ class Reconciler:
         self._last_retry = 0.0
         self._last_report = time.monotonic()
         self._last_report_folded = 0
-        self._unfolded_since: float | None = None  # when the changes not yet folded were first seen
+        self._first_seen: float | None = None  # when the oldest change not yet folded was first seen
         self._mark = None  # the gateway's sync activity mark at the last look (yield_to_syncs)
         self._busy_at = float("-inf")  # when tablets were last seen syncing
         self._last_hold_s = 0.0  # how long the last fold held its transaction
@@ -112,22 +112,24 @@ class Reconciler:
         While tablets are syncing (the gateway's index counter or its newest replication checkpoint
         moved since the last look: sync/gateway/activity.py), wait until they have been quiet for
         RECONCILER_QUIET_S: a fold reads the store and holds SQL's write lock (all of SQLite), the
-        two things a push or a pull is waiting on. But no change waits more than
-        RECONCILER_YIELD_MAX_S from when the reconciler first saw it, so the dossier lag stays
-        bounded under a steady stream of syncs. Past that, while tablets keep syncing (or did within
-        BUSY_MEMORY_S), batches are short (RECONCILER_BUSY_BATCH) and each is followed by a pause as
-        long as its transaction: a tablet's next write then waits for a short transaction and finds
-        the lock free right after it, instead of queueing behind back-to-back folds."""
+        two things a push or a pull is waiting on. While tablets keep syncing (or did within
+        BUSY_MEMORY_S), batches are short (RECONCILER_BUSY_BATCH), and while they sync each batch
+        first pauses as long as the last one held the lock: a tablet's checkpoint or push that
+        arrived during that transaction (SQLite's busy handler retries it at 1, 3, 8, 18, 33, 53 … ms)
+        finds the lock free instead of losing it to the next transaction. But once the oldest
+        change not yet folded was first seen RECONCILER_YIELD_MAX_S ago, no more waits or pauses
+        until the reconciler has caught up: the dossier lag stays bounded under a steady stream of
+        syncs (by that, plus the time to fold)."""
         from sync.gateway.activity import sync_mark
 
         quiet = float(getattr(settings, "RECONCILER_QUIET_S", 0.15))
         if quiet <= 0:
             return self.batch_size
-        budget = float(getattr(settings, "RECONCILER_YIELD_MAX_S", 1.0))
+        budget = float(getattr(settings, "RECONCILER_YIELD_MAX_S", 1.5))
         started = time.monotonic()
-        if self._unfolded_since is None:
-            self._unfolded_since = started
-        deadline = self._unfolded_since + budget
+        if self._first_seen is None:
+            self._first_seen = started
+        deadline = self._first_seen + budget
         mark = sync_mark()
         busy, self._mark = self._mark is not None and mark != self._mark, mark
         while busy and time.monotonic() < deadline:
@@ -136,9 +138,9 @@ class Reconciler:
                 break
             mark = sync_mark()
             busy, self._mark = mark != self._mark, mark
-        if busy:  # past the budget and still syncing: a short pause, then a short batch
+        if busy:  # still syncing: short batches, each after a pause as long as the last one held the lock
             self._busy_at = time.monotonic()
-            self.stop_event.wait(min(quiet, self._last_hold_s))
+            self.stop_event.wait(min(quiet, self._last_hold_s, max(0.0, deadline - time.monotonic())))
         self.yielded_s += time.monotonic() - started
         if time.monotonic() - self._busy_at < BUSY_MEMORY_S:
             return min(self.batch_size, int(getattr(settings, "RECONCILER_BUSY_BATCH", 150)))
@@ -161,7 +163,7 @@ class Reconciler:
         if not batch.at_end:
             self._read_ahead(checkpoint.encode(batch.last_seq), limit)
         if batch.at_end:
-            self._unfolded_since = None  # what was seen is read now: the next change starts a new wait
+            self._first_seen = None  # caught up: the next change may wait for tablets again
         if not batch.results:
             with transaction.atomic():
                 locked = checkpoint.lock()

@@ -113,7 +113,7 @@ def test_the_reconciler_waits_while_tablets_sync_and_never_longer_than_its_budge
 
     # A tablet syncs for longer than the budget: the fold waits the budget, then goes in short batches.
     tablet.checkpoint()
-    reconciler._unfolded_since = None  # a change seen now
+    reconciler._first_seen = None  # caught up, then a change
     thread, out = _in_thread(reconciler.yield_to_syncs)
     tablet.sync_for(1.4)
     thread.join()
@@ -123,7 +123,7 @@ def test_the_reconciler_waits_while_tablets_sync_and_never_longer_than_its_budge
     # It stops syncing. The next look sees the checkpoints written since the last one: one quiet
     # period, still short batches; once quiet for BUSY_MEMORY_S, full batches without waiting.
     time.sleep(0.2)
-    reconciler._unfolded_since = None
+    reconciler._first_seen = None
     thread, out = _in_thread(reconciler.yield_to_syncs)
     thread.join()
     assert out["seconds"] < 0.3 and out["result"] == 7
@@ -143,7 +143,7 @@ def test_the_reconciler_goes_as_soon_as_the_tablets_are_quiet(settings):
     thread, out = _in_thread(reconciler.yield_to_syncs)  # notes the mark
     thread.join()
     tablet.checkpoint()
-    reconciler._unfolded_since = None
+    reconciler._first_seen = None
     thread, out = _in_thread(reconciler.yield_to_syncs)
     tablet.sync_for(0.4)
     thread.join()
