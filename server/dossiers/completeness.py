@@ -28,16 +28,30 @@ def checklist_items(checklist_id: str) -> tuple[dict, ...]:
 
 
 def compute(*, inspection: Inspection) -> dict:
-    items = checklist_items(inspection.checklist_id)
-    answered = set(
-        Answer.objects.filter(inspection_id=inspection.pk, problem="").values_list("item_code", flat=True)
-    )
-    tested = set(
-        QuickTest.objects.filter(inspection_id=inspection.pk).exclude(verdict="").values_list("item_code", flat=True)
-    )
-    photographed = set(
-        Photo.objects.filter(inspection_id=inspection.pk, status=PhotoStatus.VERIFIED).values_list("item_code", flat=True)
-    )
+    return compute_many(inspections=[inspection])[inspection.pk]
+
+
+def compute_many(*, inspections: list[Inspection]) -> dict:
+    """Completeness of several dossiers, keyed by inspection pk: three queries in all (the reconciler
+    refreshes every dossier a batch touched at once)."""
+    ids = [i.pk for i in inspections]
+    answered: dict = {pk: set() for pk in ids}
+    tested: dict = {pk: set() for pk in ids}
+    photographed: dict = {pk: set() for pk in ids}
+    if ids:
+        for pk, code in Answer.objects.filter(inspection_id__in=ids, problem="").values_list("inspection_id", "item_code"):
+            answered[pk].add(code)
+        for pk, code in (QuickTest.objects.filter(inspection_id__in=ids).exclude(verdict="")
+                         .values_list("inspection_id", "item_code")):
+            tested[pk].add(code)
+        for pk, code in (Photo.objects.filter(inspection_id__in=ids, status=PhotoStatus.VERIFIED)
+                         .values_list("inspection_id", "item_code")):
+            photographed[pk].add(code)
+    return {i.pk: _against(checklist_items(i.checklist_id), answered[i.pk], tested[i.pk], photographed[i.pk])
+            for i in inspections}
+
+
+def _against(items, answered: set, tested: set, photographed: set) -> dict:
     details: dict[str, list[str]] = {}
     counted = 0
     for item in items:

@@ -520,8 +520,7 @@ def fold_field_docs(*, changes: list[FieldChange]) -> FoldOutcome:
                 flags["new_other"] = True
         if p.doc_type == FieldDocType.CLOSEOUT and p.deleted:
             flags["closeout_deleted"] = True
-    for inspection_id, flags in per_inspection.items():
-        dossier_refresh(inspection_id=inspection_id, **flags)
+    dossiers_refresh(flags_by_inspection=per_inspection)
     outcome.touched_inspections = set(per_inspection)
     return outcome
 
@@ -547,12 +546,46 @@ def dossier_refresh(
     closeout_deleted: bool = False,
 ) -> Dossier:
     """Recompute completeness and status (rule in README.md "Status rule")."""
+    flags = {"new": new, "new_closeout": new_closeout, "new_other": new_other, "closeout_deleted": closeout_deleted}
+    return dossiers_refresh(flags_by_inspection={inspection_id: flags})[str(inspection_id)]
+
+
+def dossiers_refresh(*, flags_by_inspection: dict[str, dict[str, bool]]) -> dict[str, Dossier]:
+    """`dossier_refresh` for every dossier a fold touched, with the reads grouped: the inspections,
+    their dossiers and their completeness in five queries however many there are, then one UPDATE
+    each. Returns the dossiers by inspection id (text)."""
+    if not flags_by_inspection:
+        return {}
+    flags_by_inspection = {str(key): flags for key, flags in flags_by_inspection.items()}
+    inspections = {str(i.pk): i for i in Inspection.objects.only("id", "checklist_id")
+                   .filter(pk__in=list(flags_by_inspection))}
+    missing = set(flags_by_inspection) - set(inspections)
+    if missing:
+        raise Inspection.DoesNotExist(f"inspections {sorted(missing)[:3]} do not exist")
+    dossiers = {str(d.inspection_id): d for d in Dossier.objects.filter(inspection_id__in=list(inspections))}
+    for key, inspection in inspections.items():
+        if key not in dossiers:
+            dossiers[key], _ = Dossier.objects.get_or_create(inspection=inspection)
+    comps = completeness_mod.compute_many(inspections=list(inspections.values()))
+    now = timezone.now()
+    for key, flags in flags_by_inspection.items():
+        dossier = dossiers[key]
+        _next_state(dossier, comps[inspections[key].pk], now, **flags)
+        # A queryset update, not save(): no post_save signal per fold. The sync publisher picks up the
+        # changed dossier (updated_at) in publish_all_pending, which the reconciler runs every ~5 s.
+        Dossier.objects.filter(pk=dossier.pk).update(
+            status=dossier.status, completeness=dossier.completeness, closed_out_at=dossier.closed_out_at,
+            first_field_doc_at=dossier.first_field_doc_at, last_field_doc_at=dossier.last_field_doc_at,
+            updated_at=now,
+        )
+    return dossiers
+
+
+def _next_state(dossier: Dossier, comp: dict, now, *, new: bool = False, new_closeout: bool = False,
+                new_other: bool = False, closeout_deleted: bool = False) -> None:
+    """The status rule (README.md "Status rule"), applied to `dossier` in memory."""
     from .models import DossierStatus
 
-    inspection = Inspection.objects.only("id", "checklist_id").get(pk=inspection_id)
-    dossier, _ = Dossier.objects.get_or_create(inspection=inspection)
-    now = timezone.now()
-    comp = completeness_mod.compute(inspection=inspection)
     dossier.completeness = comp
     has_field_docs = dossier.first_field_doc_at is not None or new
     if new:
@@ -579,11 +612,4 @@ def dossier_refresh(
             dossier.status = DossierStatus.SUBMITTED if not comp["missing"] else DossierStatus.INCOMPLETE
         else:
             dossier.status = DossierStatus.IN_PROGRESS
-    # A queryset update, not save(): no post_save signal per fold. The sync publisher picks up the
-    # changed dossier (updated_at) in publish_all_pending, which the reconciler runs every ~5 s.
     dossier.updated_at = now
-    Dossier.objects.filter(pk=dossier.pk).update(
-        status=dossier.status, completeness=dossier.completeness, closed_out_at=dossier.closed_out_at,
-        first_field_doc_at=dossier.first_field_doc_at, last_field_doc_at=dossier.last_field_doc_at, updated_at=now,
-    )
-    return dossier

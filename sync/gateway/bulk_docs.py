@@ -19,6 +19,7 @@ from . import inputs
 from .access import Access, known_revisions, rows_for
 from .http import GatewayError, bad_request, dumps, json_response, read_body
 from .index import Revision, record, revisions_chain
+from .sqlite_lock import write_promptly
 from .upstream import call, json_of, unavailable
 from sync import store
 from .validation import field_scope, inspection_of, refusal
@@ -155,7 +156,8 @@ def _store_and_index_replicated(payload: bytes, docs, accepted, ids, existing) -
     overlap_s = float(getattr(settings, "SYNC_INDEX_OVERLAP_S", 2.0))
     if overlap_s > 0:
         future = _store_pool().submit(_store_call, payload)
-        try:
+
+        def index_while_storing() -> dict:
             with transaction.atomic():
                 record(revisions=_replicated_revisions(docs, accepted, existing))
                 try:
@@ -165,6 +167,9 @@ def _store_and_index_replicated(payload: bytes, docs, accepted, ids, existing) -
                 if any(item.get("error") for item in answer):
                     raise _IndexAgain()
                 return {}
+
+        try:
+            return write_promptly(index_while_storing)
         except _IndexAgain:
             pass
         except BaseException:
@@ -179,7 +184,8 @@ def _store_and_index_replicated(payload: bytes, docs, accepted, ids, existing) -
     except BatchRefused:
         answer = _store_each(batch, new_edits=False)
     errors = _by_id(item for item in answer if item.get("error"))
-    record(revisions=_replicated_revisions(docs, [i for i in accepted if ids[i] not in errors], existing))
+    revisions = _replicated_revisions(docs, [i for i in accepted if ids[i] not in errors], existing)
+    write_promptly(lambda: record(revisions=revisions))
     return errors
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from . import inputs
 from .http import GatewayError, bad_request, dumps, json_response
 from .models import LocalDoc
+from .sqlite_lock import write_promptly
 
 MAX_LOCAL_BYTES = 256 * 1024
 
@@ -45,20 +46,24 @@ def put_local(request, user, local_id: str):
         raise GatewayError(413, "too_large", f"_local 文档不得超过 {MAX_LOCAL_BYTES} 字节")
     number = _rev_number(given)
     if number is not None:  # the usual checkpoint write: one UPDATE, no transaction
-        if LocalDoc.objects.filter(user_id=user.pk, local_id=local_id, rev_number=number).update(
-                rev_number=number + 1, body=body, updated_at=timezone.now()):
+        if write_promptly(lambda: LocalDoc.objects.filter(user_id=user.pk, local_id=local_id, rev_number=number)
+                          .update(rev_number=number + 1, body=body, updated_at=timezone.now())):
             return json_response({"ok": True, "id": f"_local/{local_id}", "rev": f"0-{number + 1}"}, status=201)
-    try:
+
+    def write() -> LocalDoc:
         with transaction.atomic():
             doc = LocalDoc.objects.select_for_update().filter(user_id=user.pk, local_id=local_id).first()
             if doc is None:
-                doc = LocalDoc.objects.create(user_id=user.pk, local_id=local_id, rev_number=1, body=body)
-            else:
-                if given is not None and given != f"0-{doc.rev_number}":
-                    raise GatewayError(409, "conflict", "Document update conflict.")
-                doc.rev_number += 1
-                doc.body = body
-                doc.save(update_fields=["rev_number", "body", "updated_at"])
+                return LocalDoc.objects.create(user_id=user.pk, local_id=local_id, rev_number=1, body=body)
+            if given is not None and given != f"0-{doc.rev_number}":
+                raise GatewayError(409, "conflict", "Document update conflict.")
+            doc.rev_number += 1
+            doc.body = body
+            doc.save(update_fields=["rev_number", "body", "updated_at"])
+            return doc
+
+    try:
+        doc = write_promptly(write)
     except IntegrityError:
         raise GatewayError(409, "conflict", "Document update conflict.") from None
     return json_response({"ok": True, "id": f"_local/{local_id}", "rev": f"0-{doc.rev_number}"}, status=201)

@@ -280,7 +280,12 @@ class Reconciler:
         if force or now - self._last_publish >= self.publish_every_s:
             self._last_publish = now
             _run_hook("sync.publisher", "publish_all_pending")
-        if force or now - self._last_index_check >= self.index_check_every_s:
+        due = now - self._last_index_check >= self.index_check_every_s
+        # The index check reads everything the store took since the last one: it waits until the
+        # folds have caught up and tablets have been quiet a moment (syncs before folds), unless it
+        # is four periods late.
+        idle = self._first_seen is None and now - self._busy_at >= BUSY_MEMORY_S
+        if force or (due and idle) or now - self._last_index_check >= 4 * self.index_check_every_s:
             self._last_index_check = now
             _run_hook("sync.gateway.repair", "repair_from_checkpoint")
         _run_hook("sync.resolutions", "apply_pending_resolutions")

@@ -2,7 +2,7 @@
 """Benchmark: replication through the sync gateway vs. directly against the bare store, A/B in one run.
 
     .venv/bin/python tests/bench/bench_gateway.py [--docs 2000] [--photos 20] [--rounds 7]
-        [--reconciler [--reconciler-nice 10] [--reconciler-batch 250]]
+        [--kind answer|quicktest] [--reconciler [--reconciler-nice 10] [--reconciler-batch 250]]
 
 Starts a pouchdb-server (tests/support/syncstore.py) and the web process as `make run` does
 (gunicorn with deploy/gunicorn_dev.py: uvicorn workers serving sync.asgi), both on free loopback
@@ -16,7 +16,8 @@ The same documents (fresh ids every round) are pushed to a fresh bare database a
 gateway; each pull reads everything back. Prints medians, the ratios and the per-request overhead.
 With --reconciler, `manage.py reconcile` runs too (as in `make run`, at its RECONCILER_NICE unless
 --reconciler-nice says otherwise), folding each round while the next is pushed, and the dossier lag
-(end of the gateway push until the dossier holds the round's last answer) is printed per round.
+(end of the gateway push until the dossier holds the round's last answer or quick test) is printed
+per round.
 """
 from __future__ import annotations
 
@@ -127,6 +128,29 @@ class Replicator:
         return received
 
 
+def quicktest_docs(*, inspections: list[str], username: str, count: int) -> list[dict]:
+    """Conductor-resistance quick tests (checklist:wire-cable:1 item cr-1), the "打折" cable check: 19
+    per inspection, with varied measurements so that some pass and some fail (the server computes
+    each verdict when it folds them, and the enterprise's risk with it)."""
+    docs: list[dict] = []
+    for inspection_id in inspections:
+        for k in range(19):
+            if len(docs) >= count:
+                break
+            docs.append({"_id": f"quicktest:{uuid.uuid4()}", "type": "quicktest", "inspection_id": inspection_id,
+                         "item_code": "cr-1", "method": "conductor-resistance",
+                         "inputs": {"material": "copper", "coated": False, "conductor_class": 1,
+                                    "cross_section_mm2": 2.5, "length_m": 10, "measured_ohm": round(0.066 + 0.001 * k, 3),
+                                    "temperature_c": 20 + k % 5},
+                         "instrument": {"model": "QJ57", "serial": "A1"}, "measured_at": "2019-07-01T10:30:00+08:00",
+                         "author": username, "device_id": "bench-tablet"})
+    for doc in docs:
+        rev_hash = uuid.uuid4().hex
+        doc["_rev"] = f"1-{rev_hash}"
+        doc["_revisions"] = {"start": 1, "ids": [rev_hash]}
+    return docs
+
+
 def field_docs(*, inspections: list[str], username: str, count: int, photos: list[bytes]) -> list[dict]:
     # The 19 items of checklist:wire-cable:1 answered by `answer` docs (the rest are quick tests).
     items = ["cert-1", "cert-2", "cert-3", "cert-4", "mark-1", "mark-2", "mark-3", "mark-4", "mat-1", "mat-2", "prod-1",
@@ -228,6 +252,8 @@ def print_server_times(access_log: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--kind", choices=["answer", "quicktest"], default="answer",
+                        help="what the 2,000 docs are: checklist answers, or conductor-resistance quick tests")
     parser.add_argument("--photos", type=int, default=20)
     parser.add_argument("--photo-bytes", type=int, default=500_000)
     parser.add_argument("--rounds", type=int, default=7)
@@ -305,13 +331,16 @@ def main() -> None:
             reconciler = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
                                           stdout=open(workdir / "reconciler.log", "wb"), stderr=subprocess.STDOUT,
                                           start_new_session=True)
-        from server.dossiers.models import Answer
+        from server.dossiers.models import Answer, QuickTest
 
         results: dict[str, list[float]] = {"push_bare": [], "push_gw": [], "pull_bare": [], "pull_gw": []}
         counts = {}
         for rnd in range(args.rounds):
             auth = (inspectors[rnd].username, PASSWORD)
-            docs = field_docs(inspections=inspections[rnd], username=auth[0], count=args.docs, photos=photos)
+            if args.kind == "quicktest":
+                docs = quicktest_docs(inspections=inspections[rnd], username=auth[0], count=args.docs)
+            else:
+                docs = field_docs(inspections=inspections[rnd], username=auth[0], count=args.docs, photos=photos)
             bare_db = f"{store.url}/bare-{rnd}"
             requests.put(bare_db, timeout=10)
             seed_server_docs(store_db=f"{store.url}/fieldinspect", bare_db=bare_db, inspections=inspections[rnd])
@@ -323,14 +352,14 @@ def main() -> None:
                 results[f"push_{side}"].append(time.perf_counter() - start)
                 counts[f"push_{side}_requests"] = target.requests
                 if side == "gw" and reconciler is not None:
-                    pushed_at, last = time.perf_counter(), [d for d in docs if d["type"] == "answer"][-1]
-                    _, inspection_id, item = last["_id"].split(":")
+                    pushed_at, last = time.perf_counter(), [d for d in docs if d["type"] == args.kind][-1]
+                    last_model = QuickTest if args.kind == "quicktest" else Answer
 
                     def folded() -> None:
                         from django.db import connection
 
                         while time.perf_counter() - pushed_at < 60:
-                            if Answer.objects.filter(inspection_id=inspection_id, item_code=item).exists():
+                            if last_model.objects.filter(doc_id=last["_id"]).exists():
                                 lags.append(time.perf_counter() - pushed_at)
                                 break
                             time.sleep(0.05)
@@ -363,7 +392,7 @@ def main() -> None:
         gw_latency = small_request_latency(gateway, auth, 300)
         med = {k: statistics.median(v) for k, v in results.items()}
         print()
-        print(f"documents per round: {args.docs} answers + {args.photos} photos of ~{args.photo_bytes // 1000} kB; "
+        print(f"documents per round: {args.docs} {args.kind}s + {args.photos} photos of ~{args.photo_bytes // 1000} kB; "
               f"{args.rounds} rounds; medians:")
         print(f"  push  bare {med['push_bare']:.2f}s  gateway {med['push_gw']:.2f}s  ratio {med['push_gw'] / med['push_bare']:.2f}x"
               f"  ({counts['push_gw_requests']} requests)")
