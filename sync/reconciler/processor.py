@@ -115,8 +115,8 @@ class Reconciler:
         two things a push or a pull is waiting on. While tablets keep syncing (or did within
         BUSY_MEMORY_S), batches are short (RECONCILER_BUSY_BATCH), and while they sync each batch
         first pauses as long as the last one held the lock: a tablet's checkpoint or push that
-        arrived during that transaction (SQLite's busy handler retries it at 1, 3, 8, 18, 33, 53 … ms)
-        finds the lock free instead of losing it to the next transaction. But once the oldest
+        arrived during that transaction (the gateway retries for the lock every 2 ms:
+        sync/gateway/sqlite_lock.py) finds it free instead of losing it to the next one. But once the oldest
         change not yet folded was first seen RECONCILER_YIELD_MAX_S ago, no more waits or pauses
         until the reconciler has caught up: the dossier lag stays bounded under a steady stream of
         syncs (by that, plus the time to fold)."""
@@ -296,8 +296,8 @@ class Reconciler:
             return
         span = max(now - self._last_report, 1e-6)
         rate = (self.folded - self._last_report_folded) / span
-        log.info("reconciler: folded %d docs (%d feed rows) in total, %.0f docs/s over the last %.0f s",
-                 self.folded, self.read, rate, span)
+        log.info("reconciler: folded %d docs (%d feed rows) in total, %.0f docs/s over the last %.0f s; "
+                 "%.1f s given way to syncing tablets in total", self.folded, self.read, rate, span, self.yielded_s)
         self._last_report, self._last_report_folded = now, self.folded
 
     # --- loops ---------------------------------------------------------------------------------
