@@ -331,6 +331,14 @@ def main() -> None:
             reconciler = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env},
                                           stdout=open(workdir / "reconciler.log", "wb"), stderr=subprocess.STDOUT,
                                           start_new_session=True)
+            # The rounds measure pushes against a reconciler in its steady state: first let it pass
+            # over what the set-up published (checklists, every round's inspection docs).
+            from sync.reconciler.selectors import reconciler_lag_seconds
+
+            deadline = time.monotonic() + 120
+            while reconciler_lag_seconds() != 0.0 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(2.5)  # and its tablets-were-busy memory of the set-up to pass
         from server.dossiers.models import Answer, QuickTest
 
         results: dict[str, list[float]] = {"push_bare": [], "push_gw": [], "pull_bare": [], "pull_gw": []}
