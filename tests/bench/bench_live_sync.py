@@ -126,22 +126,26 @@ def descendants(root: int, word: str) -> list[int]:
     return found
 
 
-def start_stack(workdir: Path, env: dict) -> subprocess.Popen:
-    log = open(workdir / "stack.log", "wb")
-    process = subprocess.Popen(["make", "run"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+def start_process(command: list[str], *, env: dict, port: int, log_path: Path, timeout: float) -> subprocess.Popen:
+    """Start a server process (its own session, output to `log_path`) and wait until /healthz answers."""
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
                                start_new_session=True)
-    url = f"http://127.0.0.1:{env['PORT']}/healthz"
-    deadline = time.monotonic() + 180
+    url = f"http://127.0.0.1:{port}/healthz"
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError((workdir / "stack.log").read_text()[-3000:])
+            raise RuntimeError(log_path.read_text()[-3000:])
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return process
         except requests.RequestException:
             pass
         time.sleep(0.5)
-    raise RuntimeError("the stack did not start: " + (workdir / "stack.log").read_text()[-3000:])
+    raise RuntimeError(f"{command[0]} did not start: " + log_path.read_text()[-3000:])
+
+
+def start_stack(workdir: Path, env: dict) -> subprocess.Popen:
+    return start_process(["make", "run"], env=env, port=int(env["PORT"]), log_path=workdir / "stack.log", timeout=180)
 
 
 def stop_stack(process: subprocess.Popen) -> None:
@@ -202,20 +206,9 @@ def run_one(n: int, args) -> str:
         # A second gateway node (the web process alone, as on another host) over the same database and
         # store: the supervisor's tablet syncs through it, the inspectors through the first.
         port_b = free_port()
-        second = subprocess.Popen([str(REPO / ".venv/bin/gunicorn"), "sync.asgi:application", "--config",
-                                   str(REPO / "deploy/gunicorn_dev.py"), "--bind", f"127.0.0.1:{port_b}"],
-                                  cwd=REPO, env=env, stdout=open(workdir / "node-b.log", "wb"),
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port_b}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or second.poll() is not None:
-                raise RuntimeError("the second node did not start: " + (workdir / "node-b.log").read_text()[-3000:])
-            time.sleep(0.3)
+        second = start_process([str(REPO / ".venv/bin/gunicorn"), "sync.asgi:application", "--config",
+                                str(REPO / "deploy/gunicorn_dev.py"), "--bind", f"127.0.0.1:{port_b}"],
+                               env=env, port=port_b, log_path=workdir / "node-b.log", timeout=60)
         sup_url = f"http://127.0.0.1:{port_b}/sync/field"
     drivers: list[Driver] = []
     stop_probe = threading.Event()

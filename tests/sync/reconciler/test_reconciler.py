@@ -209,15 +209,7 @@ def test_sequences_are_passed_back_opaquely():
 def test_pushed_doc_shows_in_the_dossier_api_within_5_seconds(sync_store, api):
     from django.db import connection
 
-    from server.accounts import jurisdictions
-    from server.accounts.models import Jurisdiction
-
-    # A transactional test starts from a flushed database: put back the contract's jurisdictions.
-    Jurisdiction.objects.get_or_create(code="445200", defaults={"name": "揭阳市"})
-    for code, name in [("445202", "榕城区"), ("445203", "揭东区"), ("445222", "揭西县"), ("445224", "惠来县"),
-                       ("445281", "普宁市")]:
-        Jurisdiction.objects.get_or_create(code=code, defaults={"name": name, "parent_id": "445200"})
-    jurisdictions.invalidate_cache()
+    # The contract's jurisdictions are back after the flush: tests/conftest.py `_contract_jurisdictions`.
     inspection = factories.inspection(inspectors=[factories.user("inspector", jurisdiction="445202")])
     if connection.vendor == "sqlite":
         # The test database is shared-cache in-memory SQLite, which locks whole tables (no busy

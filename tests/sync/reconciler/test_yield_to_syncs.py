@@ -20,16 +20,6 @@ from tests.sync.gateway.conftest import SyncClient
 from tests.sync.reconciler import store_docs
 
 
-def _restore_jurisdictions():
-    """A transactional test starts from a flushed database: put back the contract's jurisdictions."""
-    from server.accounts import jurisdictions
-    from server.accounts.models import Jurisdiction
-
-    Jurisdiction.objects.get_or_create(code="445200", defaults={"name": "揭阳市"})
-    Jurisdiction.objects.get_or_create(code="445202", defaults={"name": "榕城区", "parent_id": "445200"})
-    jurisdictions.invalidate_cache()
-
-
 class Tablet:
     """A tablet syncing through the gateway: a replication checkpoint written every `every` s, as
     PouchDB writes one after each batch it pulls or pushes."""
@@ -77,7 +67,6 @@ def _in_thread(fn):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_mark_moves_with_pushes_and_checkpoints_and_not_with_reads(sync_store):
-    _restore_jurisdictions()
     inspector = factories.user("inspector", jurisdiction="445202")
     inspection = factories.inspection(inspectors=[inspector])
     client = SyncClient(inspector)
@@ -100,7 +89,6 @@ def test_the_reconciler_waits_while_tablets_sync_and_never_longer_than_its_budge
     settings.RECONCILER_YIELD_MAX_S = 1.0
     settings.RECONCILER_BUSY_BATCH = 7
     monkeypatch.setattr(processor, "BUSY_MEMORY_S", 0.5)
-    _restore_jurisdictions()
     tablet = Tablet(factories.user("inspector", jurisdiction="445202"))
     reconciler = Reconciler(batch_size=50)
 
@@ -138,7 +126,6 @@ def test_the_reconciler_waits_while_tablets_sync_and_never_longer_than_its_budge
 def test_the_reconciler_goes_as_soon_as_the_tablets_are_quiet(settings):
     settings.RECONCILER_QUIET_S = 0.1
     settings.RECONCILER_YIELD_MAX_S = 3.0
-    _restore_jurisdictions()
     tablet = Tablet(factories.user("inspector", jurisdiction="445202"))
     reconciler = Reconciler(batch_size=50)
     thread, out = _in_thread(reconciler.yield_to_syncs)  # notes the mark
