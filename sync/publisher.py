@@ -28,7 +28,9 @@ from .store import StoreUnavailable
 log = logging.getLogger(__name__)
 
 FULL_PASS_EVERY_S = 600.0
-_state = {"last_full": 0.0, "since": None}
+# since: rows updated after it (less a margin) are looked at; stamps: the update times each such row had
+# when it was last published or found unchanged, so that a pass renders only rows changed since.
+_state: dict[str, Any] = {"last_full": 0.0, "since": None, "stamps": {}}
 _state_lock = threading.Lock()
 
 
@@ -197,19 +199,28 @@ def publish_unqualified(unqualified_id) -> int:
     return _write([(unqualified_doc(product), PUBLIC_SCOPE, None)])
 
 
-def _changed_inspections(since):
-    qs = _inspections()
+def _changed_inspections(since) -> list[tuple[Any, tuple]]:
+    """(pk, update stamps) of the inspections whose own row, dossier or enterprise changed since
+    `since` (all when None), in pk order."""
+    qs = Inspection.objects.all()
     if since is not None:
         from django.db.models import Q
 
         qs = qs.filter(Q(updated_at__gte=since) | Q(dossier__updated_at__gte=since) | Q(enterprise__updated_at__gte=since))
-    return qs.order_by("pk")
+    rows = qs.order_by("pk").values_list("pk", "updated_at", "dossier__updated_at", "enterprise__updated_at")
+    return [(pk, tuple(stamps)) for pk, *stamps in rows]
 
 
 def publish_all_pending(*, full: bool | None = None) -> dict[str, int]:
     """Publish everything that differs from what the store holds. Cheap when nothing changed: after a
-    full pass, only rows updated since the last pass (minus a margin) are looked at; a full pass runs
-    every FULL_PASS_EVERY_S seconds. Returns counts of docs written."""
+    full pass, only rows updated since the last pass (minus a margin for transactions that commit
+    after the time they wrote) are looked at, and of those only the ones whose update times moved
+    since they were last published are rendered; a full pass runs every FULL_PASS_EVERY_S seconds.
+    Returns counts of docs written.
+
+    The rows to look at are read first, then rendered and written a chunk at a time: on SQLite, a
+    query still streaming while this connection writes would pin an old snapshot, and the write
+    would fail with "database is locked" whenever another process had committed meanwhile."""
     from django.utils import timezone
 
     with _state_lock:
@@ -217,14 +228,16 @@ def publish_all_pending(*, full: bool | None = None) -> dict[str, int]:
         do_full = full if full is not None else (_state["since"] is None or now - _state["last_full"] > FULL_PASS_EVERY_S)
         since = None if do_full else _state["since"]
         started = timezone.now()
+        known = {} if do_full else dict(_state["stamps"])
     counts = {"checklists": publish_checklists(), "inspections": 0, "unqualified_products": 0, "deleted": 0}
-    batch: list = []
-    for inspection in _changed_inspections(since).iterator(chunk_size=500):
-        batch.append((inspection_doc(inspection), str(inspection.pk), inspection_access_key(inspection)))
-        if len(batch) >= 200:
-            counts["inspections"] += _write(batch)
-            batch = []
-    counts["inspections"] += _write(batch)
+    changed = _changed_inspections(since)
+    stamps = {pk: stamp for pk, stamp in changed}
+    todo = [pk for pk, stamp in changed if known.get(pk) != stamp]
+    for start in range(0, len(todo), 200):
+        chunk = list(_inspections().filter(pk__in=todo[start:start + 200]).order_by("pk"))
+        counts["inspections"] += _write([(inspection_doc(i), str(i.pk), inspection_access_key(i)) for i in chunk])
+        with _state_lock:
+            _state["stamps"].update({pk: stamps[pk] for pk in todo[start:start + 200]})
     products = UnqualifiedProduct.objects.all()
     if since is not None:
         products = products.filter(updated_at__gte=since)
@@ -237,6 +250,8 @@ def publish_all_pending(*, full: bool | None = None) -> dict[str, int]:
         from datetime import timedelta
 
         _state["since"] = started - timedelta(seconds=60)
+        # only rows the next pass can return (updated within the margin) need remembering
+        _state["stamps"] = {pk: stamps[pk] for pk in stamps if _state["stamps"].get(pk) == stamps[pk]}
         if do_full:
             _state["last_full"] = time.monotonic()
     return counts

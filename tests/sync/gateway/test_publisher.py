@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 import checklists
 from server.accounts.models import Role
@@ -91,6 +92,30 @@ def test_a_failed_publish_is_logged_and_caught_up_later(sync_store, settings, dj
     assert counts["inspections"] == 1
     assert stored(f"inspection:{inspection.pk}") is not None
     assert publisher.publish_all_pending()["inspections"] == 0
+
+
+def test_an_incremental_pass_renders_only_rows_changed_since_it_last_looked(sync_store, monkeypatch):
+    """The reconciler runs a pass every few seconds, each looking at rows updated within a margin
+    (60 s): a row whose update times did not move since the last pass is not rendered again."""
+    inspections = [factories.inspection() for _ in range(3)]
+    publisher.publish_all_pending(full=True)
+    rendered = []
+    real_doc = publisher.inspection_doc
+
+    def counting_doc(inspection):
+        rendered.append(inspection.pk)
+        return real_doc(inspection)
+
+    monkeypatch.setattr(publisher, "inspection_doc", counting_doc)
+    assert publisher.publish_all_pending()["inspections"] == 0
+    assert rendered == []  # all three are within the margin, none changed since
+    Dossier.objects.filter(pk=inspections[1].pk).update(status=DossierStatus.IN_PROGRESS, updated_at=timezone.now())
+    assert publisher.publish_all_pending()["inspections"] == 1
+    assert rendered == [inspections[1].pk]
+    assert stored(f"inspection:{inspections[1].pk}")["status"] == "in_progress"
+    assert publisher.publish_all_pending()["inspections"] == 0 and rendered == [inspections[1].pk]
+    publisher.publish_all_pending(full=True)  # a full pass renders everything again
+    assert sorted(rendered[1:]) == sorted(i.pk for i in inspections)
 
 
 def test_a_lost_index_is_rebuilt_from_the_store_revision(sync_store):
