@@ -37,6 +37,21 @@ class RiskProfile(models.Model):
         ]
 
 
+class RiskPending(models.Model):
+    """An enterprise whose risk a quick-test fold changed, not yet recomputed. The reconciler's fold
+    marks it (same transaction as the quick tests) instead of recomputing per batch: a recompute reads
+    every failed quick test of the enterprise, and a backlog folds in batches of 150. The reconciler
+    recomputes marked profiles within about a second (`risk.refresh_stale`, one of its periodic jobs),
+    and every reader of risk does so before answering. `marked_at` moves with each new mark, so a
+    recompute that read the signals before a later mark does not clear it."""
+
+    enterprise = models.OneToOneField(Enterprise, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待重算风险"
+
+
 class SeriousDishonesty(models.Model):
     """An entry of the serious-dishonesty list. Removal keeps the row (removed_at, by, reason) and the
     audit trail keeps both events; an enterprise has at most one active entry."""

@@ -1,8 +1,10 @@
 """An enterprise's risk class from its signals (contract §12). The weights and thresholds are data
 (risk_weights.json, with the reason for each). `recompute` is called explicitly, in the same
 transaction, by every service that writes a signal's record (findings, rectification orders, cases,
-certification audits, serious dishonesty, sampling results, the reconciler's quick-test fold);
-deadlines that pass without a write are caught by `stale_on` (see refresh_stale)."""
+certification audits, serious dishonesty, sampling results). The reconciler's quick-test fold marks
+the enterprise instead (`mark_for_inspections`, same transaction): the reconciler recomputes marked
+profiles within about a second, readers before answering. Deadlines that pass without a write are
+caught by `stale_on`. Both through `refresh_stale`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -140,18 +142,38 @@ def recompute_for_inspections(*, inspection_ids: Iterable) -> None:
         recompute(enterprise_id=enterprise_id)
 
 
+def mark_for_inspections(*, inspection_ids: Iterable) -> None:
+    """Mark the inspections' enterprises for a recompute (call inside the writing transaction): the
+    reconciler's quick-test fold. One upsert per batch, however many failed tests the enterprise has;
+    `refresh_stale` does the recompute once for all the batches marked since."""
+    from server.inspections.models import Inspection
+
+    from .models import RiskPending
+
+    ids = set(Inspection.objects.filter(pk__in=list(inspection_ids)).values_list("enterprise_id", flat=True))
+    now = timezone.now()
+    RiskPending.objects.bulk_create([RiskPending(enterprise_id=i, marked_at=now) for i in sorted(ids) if i is not None],
+                                    update_conflicts=True, unique_fields=["enterprise"], update_fields=["marked_at"])
+
+
 def refresh_stale(*, enterprise_ids: Iterable[int] | None = None) -> int:
-    """Recompute the profiles whose `stale_on` day has come (a deadline passed since the last write).
-    Only those rows are read (indexed); returns how many were recomputed."""
+    """Recompute the profiles a quick-test fold marked (`RiskPending`) and those whose `stale_on` day has
+    come (a deadline passed since the last write). Only those rows are read (indexed); returns how many
+    were recomputed. A mark is cleared only if no later fold moved it meanwhile."""
     from django.db import transaction
 
-    from .models import RiskProfile
+    from .models import RiskPending, RiskProfile
 
     qs = RiskProfile.objects.filter(stale_on__lte=timezone.localdate())
+    pending = RiskPending.objects.all()
     if enterprise_ids is not None:
         qs = qs.filter(enterprise_id__in=list(enterprise_ids))
-    ids = list(qs.values_list("enterprise_id", flat=True)[:5000])
+        pending = pending.filter(enterprise_id__in=list(enterprise_ids))
+    marks = dict(pending.values_list("enterprise_id", "marked_at")[:5000])
+    ids = sorted(set(qs.values_list("enterprise_id", flat=True)[:5000]) | set(marks))
     for enterprise_id in ids:
         with transaction.atomic():
             recompute(enterprise_id=enterprise_id)
+            if enterprise_id in marks:
+                RiskPending.objects.filter(enterprise_id=enterprise_id, marked_at__lte=marks[enterprise_id]).delete()
     return len(ids)

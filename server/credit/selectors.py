@@ -33,12 +33,15 @@ def scope_codes(*, user: User, jurisdiction: str | None = None) -> set[str] | No
 
 
 def risk_profile_get(*, enterprise: Enterprise) -> dict[str, Any]:
-    """The stored profile, recomputed first when missing or stale (a deadline has passed since)."""
-    from django.db import transaction
-    from django.utils import timezone
+    """The stored profile, recomputed first when missing, stale (a deadline has passed since) or marked by
+    a quick-test fold not yet recomputed."""
+    if risk.refresh_stale(enterprise_ids=[enterprise.pk]):
+        profile = RiskProfile.objects.get(enterprise=enterprise)
+    else:
+        profile = RiskProfile.objects.filter(enterprise=enterprise).first()
+    if profile is None:
+        from django.db import transaction
 
-    profile = RiskProfile.objects.filter(enterprise=enterprise).first()
-    if profile is None or (profile.stale_on is not None and profile.stale_on <= timezone.localdate()):
         with transaction.atomic():
             profile = risk.recompute(enterprise_id=enterprise.pk)
     return {"enterprise": enterprise.pk, "class": profile.risk_class, "score": profile.score,

@@ -1,7 +1,8 @@
 """Folding field documents (contract §5) into dossier tables, a batch at a time.
 
-The caller (the reconciler) runs `fold_field_docs` inside its own transaction together with the
-checkpoint's advance. Each change is first checked in Python; the valid ones are written with bulk
+The caller (the reconciler) checks a batch and computes its rows with `prepare_fold` (reads only,
+before its transaction), then writes them with `apply_fold` inside its own transaction together with
+the checkpoint's advance (`fold_field_docs` does both). The valid changes are written with bulk
 statements in a savepoint. If that savepoint fails, the changes are retried one by one, each in its
 own savepoint, so one bad change never blocks the others: it is reported in `FoldOutcome.errors`.
 
@@ -309,12 +310,14 @@ def _apply(items: list[_Prepared]) -> None:
             for p in live:
                 _apply_sample(p)
 
-    # Risk (contract §12): a quick test's verdict is a signal of its enterprise, recomputed here.
+    # Risk (contract §12): a quick test's verdict is a signal of its enterprise. Marked here, recomputed
+    # once for all the batches since by the reconciler's periodic job or the next reader (a recompute
+    # reads every failed test of the enterprise: per batch of a backlog, its cost would grow with them).
     quicktest_inspections = {p.inspection_id for p in by_type.get(FieldDocType.QUICKTEST, [])}
     if quicktest_inspections:
         from server.credit import risk
 
-        risk.recompute_for_inspections(inspection_ids=quicktest_inspections)
+        risk.mark_for_inspections(inspection_ids=quicktest_inspections)
 
     # Conflicts: open while the store reports _conflicts for the doc.
     with_conflicts = [p for p in items if p.change.doc.get("_conflicts") and not p.deleted]
@@ -443,17 +446,34 @@ def _inspection_of_deleted(doc_ids: list[str]) -> dict[str, str]:
     return {doc_id: str(inspection_id) for doc_id, inspection_id in rows}
 
 
+@dataclass
+class PreparedFold:
+    """A batch checked and turned into rows (`prepare_fold`), ready to write (`apply_fold`)."""
+
+    prepared: list[_Prepared]
+    errors: dict[str, str] = field(default_factory=dict)
+    skipped: int = 0
+
+
 def fold_field_docs(*, changes: list[FieldChange]) -> FoldOutcome:
     """Fold a batch of field-document changes. Must run inside a transaction (the caller's)."""
-    outcome = FoldOutcome()
+    return apply_fold(prepared=prepare_fold(changes=changes))
+
+
+def prepare_fold(*, changes: list[FieldChange]) -> PreparedFold:
+    """Check a batch and compute what it writes (quick-test verdicts included): reads only, so the
+    reconciler runs it before taking SQL's write lock (on SQLite, all of the database), which it then
+    holds only for `apply_fold`'s writes."""
     field_changes = []
+    skipped = 0
     for change in changes:
         if is_field_doc(change.doc):
             field_changes.append(change)
         else:
-            outcome.skipped += 1
+            skipped += 1
+    out = PreparedFold(prepared=[], skipped=skipped)
     if not field_changes:
-        return outcome
+        return out
 
     deleted_ids = [c.doc_id for c in field_changes if c.doc.get("_deleted")]
     deleted_owner = _inspection_of_deleted(deleted_ids) if deleted_ids else {}
@@ -469,22 +489,30 @@ def fold_field_docs(*, changes: list[FieldChange]) -> FoldOutcome:
     for change in field_changes:
         inspection_id = wanted_ids[id(change)]
         if change.doc.get("_deleted") and not inspection_id:
-            outcome.skipped += 1  # a deletion of a doc never folded: nothing to remove
+            out.skipped += 1  # a deletion of a doc never folded: nothing to remove
             continue
         try:
             prepared.append(_prepare(change, inspections.get(inspection_id), inspection_id))
         except FoldError as exc:
-            outcome.errors[change.doc_id] = str(exc)
+            out.errors[change.doc_id] = str(exc)
         except Exception as exc:  # noqa: BLE001 - a bad doc never stops the batch
             log.exception("preparing %s", change.doc_id)
-            outcome.errors[change.doc_id] = f"{exc.__class__.__name__}: {exc}"
+            out.errors[change.doc_id] = f"{exc.__class__.__name__}: {exc}"
 
     # Keep only the last change per doc id in this batch (a feed lists each doc once, but be safe).
     last: dict[str, _Prepared] = {}
     for p in prepared:
         last[p.doc_id] = p
-    prepared = list(last.values())
+    out.prepared = list(last.values())
+    return out
 
+
+def apply_fold(*, prepared: PreparedFold) -> FoldOutcome:
+    """Write a prepared batch. Must run inside a transaction (the caller's)."""
+    outcome = FoldOutcome(skipped=prepared.skipped, errors=dict(prepared.errors))
+    prepared = prepared.prepared
+    if not prepared:
+        return outcome
     seen = set(
         FieldRevision.objects.filter(doc_id__in=[p.doc_id for p in prepared]).values_list("doc_id", "rev")
     )

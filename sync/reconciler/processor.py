@@ -19,7 +19,14 @@ from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from server.dossiers.services import FieldChange, fold_field_docs, is_field_doc, process_pending_photos
+from server.dossiers.services import (
+    FieldChange,
+    apply_fold,
+    fold_field_docs,
+    is_field_doc,
+    prepare_fold,
+    process_pending_photos,
+)
 from sync import store
 
 from . import checkpoint, feed
@@ -43,10 +50,12 @@ def _run_hook(module_name: str, function_name: str) -> None:
     hook = _hook(module_name, function_name)
     if hook is None:
         return
+    started = time.perf_counter()
     try:
         hook()
     except Exception:  # noqa: BLE001
         log.exception("%s.%s failed", module_name, function_name)
+    log.debug("%s.%s took %.3f s", module_name, function_name, time.perf_counter() - started)
 
 
 def tune_connection() -> None:
@@ -142,6 +151,7 @@ class Reconciler:
             self._busy_at = time.monotonic()
             self.stop_event.wait(min(quiet, self._last_hold_s, max(0.0, deadline - time.monotonic())))
         self.yielded_s += time.monotonic() - started
+        log.debug("gave way to syncing tablets for %.3f s (still syncing: %s)", time.monotonic() - started, busy)
         if time.monotonic() - self._busy_at < BUSY_MEMORY_S:
             return min(self.batch_size, int(getattr(settings, "RECONCILER_BUSY_BATCH", 150)))
         return self.batch_size
@@ -173,17 +183,23 @@ class Reconciler:
             return 0
         checkpoint.mark_seen(pending=True)
         changes = self._changes_for(batch.results)
+        # Verdicts and rows are computed before the transaction: on SQLite it holds the write lock
+        # (all of the database, transaction_mode IMMEDIATE) that tablets' pushes and checkpoints wait
+        # for, and a reconciler at low CPU priority must not hold it while it computes.
+        prepared = prepare_fold(changes=changes)
         read_done = time.perf_counter()
         self.timings["feed_s"] += read_done - started
         with transaction.atomic():
             locked = checkpoint.lock()
             if locked.seq != since_text:
                 return 0  # another worker folded this batch first
-            outcome = fold_field_docs(changes=changes)
+            outcome = apply_fold(prepared=prepared)
             self._record_errors(outcome.errors, changes)
             self._resolve_errors([c.doc_id for c in changes if c.doc_id not in outcome.errors])
             checkpoint.advance(checkpoint=locked, seq=batch.last_seq, folded=outcome.applied, at_end=batch.at_end)
         self._last_hold_s = time.perf_counter() - read_done
+        log.debug("folded %d changes: read and prepared in %.3f s, held the write transaction %.3f s",
+                  len(batch.results), read_done - started, self._last_hold_s)
         self.timings["fold_s"] += self._last_hold_s
         self.folded += outcome.applied
         self.read += len(batch.results)
@@ -274,9 +290,11 @@ class Reconciler:
                                       budget_s=self.photo_budget_s)
 
     def run_hooks(self, *, force: bool = False) -> None:
-        """The periodic jobs that share the reconciler's process: publishing server docs, checking
-        the gateway's access index against the store, applying conflict resolutions."""
+        """The periodic jobs that share the reconciler's process: recomputing the risk of enterprises
+        whose quick tests were folded, publishing server docs, checking the gateway's access index
+        against the store, applying conflict resolutions."""
         now = time.monotonic()
+        _run_hook("server.credit.risk", "refresh_stale")
         if force or now - self._last_publish >= self.publish_every_s:
             self._last_publish = now
             _run_hook("sync.publisher", "publish_all_pending")
@@ -310,6 +328,7 @@ class Reconciler:
             total += read
             if read == 0:
                 break
+        _run_hook("server.credit.risk", "refresh_stale")
         while self.process_photos():
             pass
         self.retry_errors()
@@ -327,13 +346,18 @@ class Reconciler:
                 if time.monotonic() - last_beat >= HEARTBEAT_EVERY_S:
                     checkpoint.beat()
                     last_beat = time.monotonic()
-                # Between batches of a backlog, the periodic jobs run at most once a second (each
-                # is a query or more, and a backlog is folded in short batches while tablets sync).
-                if not last_read or time.monotonic() - last_jobs >= 1.0:
+                # Folds first: between batches of a backlog, the periodic jobs run at most every
+                # JOBS_IN_BACKLOG_EVERY_S (publishing alone can take a few hundred ms, time the
+                # dossier lag budget of 2 s cannot spare, and the moments tablets are quiet are
+                # best spent folding).
+                if not last_read or time.monotonic() - last_jobs >= JOBS_IN_BACKLOG_EVERY_S:
                     self.run_hooks()
                     self.process_photos()  # bounded: photo_limit images within photo_budget_s
                     last_jobs = time.monotonic()
+                idle = not last_read
                 last_read = self.fold_once(wait_s=0 if last_read else self.poll_s, yield_to_syncs=True)
+                if idle and last_read:
+                    last_jobs = time.monotonic()  # a backlog begins: the jobs ran just before it
                 if time.monotonic() - self._last_retry >= self.retry_every_s:
                     self._last_retry = time.monotonic()
                     self.retry_errors()
@@ -363,6 +387,7 @@ class Reconciler:
 
 
 HEARTBEAT_EVERY_S = 5.0
+JOBS_IN_BACKLOG_EVERY_S = 5.0
 # Tablets synced this recently: fold in short batches (yield_to_syncs). A sync is a run of batches a
 # few tens of ms apart, with gaps of a second or so between a tablet's pull and its push.
 BUSY_MEMORY_S = 2.0

@@ -260,6 +260,8 @@ def main() -> None:
     parser.add_argument("--reconciler", action="store_true", help="run the reconciler meanwhile (as make run does)")
     parser.add_argument("--reconciler-nice", type=int, default=None, help="its niceness (default RECONCILER_NICE)")
     parser.add_argument("--reconciler-batch", type=int, default=None, help="its --batch-size (default: the command's)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the work directory (access log, reconciler log, database) and print where it is")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
@@ -432,7 +434,10 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 os.killpg(gunicorn.pid, signal.SIGKILL)
         store.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep:
+            print(f"work directory kept: {workdir}", flush=True)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -57,18 +57,63 @@ def test_findings_and_a_failed_quick_test(sup):
     assert all(s["at"] and s["weight"] >= 0 for s in body["signals"])
 
 
-def test_the_reconcilers_fold_recomputes_on_a_failed_quick_test(sup):
+def _failing_quicktest(inspection, inspector):
+    from tests.server.dossiers import field_docs as fd
+
+    return fd.quicktest(inspection, author=inspector.username, inputs={
+        "material": "copper", "coated": False, "conductor_class": 1, "cross_section_mm2": 2.5,
+        "length_m": 10, "measured_ohm": 0.09, "temperature_c": 20})  # 9.0 Ω/km > 7.41: fail
+
+
+def test_the_reconcilers_fold_marks_and_readers_recompute(sup):
+    from server.credit.models import RiskPending
     from tests.server.dossiers import field_docs as fd
 
     inspector = factories.user(Role.INSPECTOR, jurisdiction="445202")
     inspection = factories.inspection(inspectors=[inspector])
-    doc = fd.quicktest(inspection, author=inspector.username, inputs={
-        "material": "copper", "coated": False, "conductor_class": 1, "cross_section_mm2": 2.5,
-        "length_m": 10, "measured_ohm": 0.09, "temperature_c": 20})  # 9.0 Ω/km > 7.41: fail
+    doc = _failing_quicktest(inspection, inspector)
     fd.fold(doc)
+    # the fold only marked the enterprise (one upsert per batch, not a read of all its failed tests) ...
+    assert RiskPending.objects.filter(enterprise=inspection.enterprise).exists()
+    assert not RiskProfile.objects.filter(enterprise=inspection.enterprise).exists()
+    # ... and whoever reads next recomputes it first: the list (a query over stored profiles) ...
+    listed = sup.get("/api/v1/risk/?jurisdiction=445202").json()["results"]
+    assert [(r["class"], r["score"]) for r in listed if r["enterprise"] == inspection.enterprise_id] == [("B", 10)]
     stored = RiskProfile.objects.get(enterprise=inspection.enterprise)
     assert [s["kind"] for s in stored.signals] == ["quicktest_failed"] and stored.risk_class == "B"
     assert stored.signals[0]["source"] == doc["_id"]
+    assert not RiskPending.objects.exists()
+    # ... and the profile itself
+    second = _failing_quicktest(inspection, inspector)
+    fd.fold(second)
+    body = profile(sup, inspection.enterprise)
+    assert (body["class"], body["score"]) == ("B", 20)
+    assert {s["source"] for s in body["signals"]} == {doc["_id"], second["_id"]}
+    assert not RiskPending.objects.exists()
+
+
+def test_a_mark_made_after_the_recompute_read_stays(monkeypatch):
+    """A fold that marks the enterprise again while a recompute runs (PostgreSQL: concurrently) keeps its
+    mark: the recompute clears only marks as old as the one it read."""
+    from server.credit.models import RiskPending
+    from tests.server.dossiers import field_docs as fd
+
+    inspector = factories.user(Role.INSPECTOR, jurisdiction="445202")
+    inspection = factories.inspection(inspectors=[inspector])
+    fd.fold(_failing_quicktest(inspection, inspector))
+    original = risk.recompute
+
+    def recompute_then_mark_again(*, enterprise_id):
+        profile = original(enterprise_id=enterprise_id)
+        RiskPending.objects.filter(enterprise_id=enterprise_id).update(marked_at=timezone.now() + dt.timedelta(seconds=1))
+        return profile
+
+    monkeypatch.setattr(risk, "recompute", recompute_then_mark_again)
+    assert risk.refresh_stale() == 1
+    monkeypatch.setattr(risk, "recompute", original)
+    assert RiskPending.objects.filter(enterprise=inspection.enterprise).exists()
+    assert risk.refresh_stale() == 1 and not RiskPending.objects.exists()
+    assert risk.refresh_stale() == 0
 
 
 def test_a_transferred_case_is_d(sup):

@@ -55,6 +55,25 @@ def test_folds_pushed_docs_and_skips_server_docs(sync_store, inspection):
     assert selectors.reconciler_lag_seconds() == 0.0
 
 
+def test_the_risk_of_folded_quick_tests_is_stored_once_caught_up(sync_store, inspection):
+    """Quick tests folded over several batches mark the enterprise; the reconciler's job recomputes its
+    risk once, with every failed test as a signal."""
+    from server.credit.models import RiskPending, RiskProfile
+
+    def quicktest(ohm):
+        return store_docs.new_doc(fd.quicktest(inspection, author=_author(inspection), inputs={
+            "material": "copper", "coated": False, "conductor_class": 1, "cross_section_mm2": 2.5,
+            "length_m": 10, "measured_ohm": ohm, "temperature_c": 20}))
+
+    failing = [quicktest(0.08 + 0.001 * k) for k in range(5)]  # 8.0 Ω/km and up > 7.41: fail
+    store_docs.bulk_docs(failing + [quicktest(0.07)])
+    Reconciler(batch_size=2).run_until_caught_up()
+    stored = RiskProfile.objects.get(enterprise=inspection.enterprise)
+    assert sorted(s["source"] for s in stored.signals) == sorted(d["_id"] for d in failing)
+    assert (stored.score, stored.risk_class) == (50, "C")
+    assert not RiskPending.objects.exists()
+
+
 def test_replay_from_the_start_changes_nothing(sync_store, inspection):
     store_docs.bulk_docs(_answers(inspection, 5))
     Reconciler(batch_size=2).run_until_caught_up()

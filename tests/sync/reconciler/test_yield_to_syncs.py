@@ -178,3 +178,45 @@ def test_a_batch_read_ahead_from_a_checkpoint_that_moved_on_is_dropped(sync_stor
     assert sorted(Answer.objects.values_list("item_code", flat=True)) == sorted(codes)
     first.close()
     other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("media_dirs")
+def test_the_periodic_jobs_wait_until_a_backlog_is_folded(sync_store, settings, monkeypatch):
+    """Folds first: the jobs (publishing, risk, resolutions, photos) run before a backlog and after it,
+    not between its batches, unless it lasts longer than JOBS_IN_BACKLOG_EVERY_S."""
+    settings.RECONCILER_QUIET_S = 0  # no tablets here: no waiting for them
+    inspection = factories.inspection(inspectors=[factories.user("inspector", jurisdiction="445202")])
+    author = inspection.inspectors.first().username
+    codes = ["cert-1", "cert-2", "cert-3", "cert-4", "mark-1", "mark-2", "mark-3", "prod-1"]
+    reconciler = Reconciler(batch_size=2, poll_s=0.2)
+    folded_at_jobs: list[int] = []
+    monkeypatch.setattr(reconciler, "run_hooks", lambda **kw: folded_at_jobs.append(reconciler.folded))
+
+    def run():
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA read_uncommitted = 1")
+        try:
+            reconciler.run_forever()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        time.sleep(0.5)  # idle: the jobs run on every turn of the loop
+        idle_runs = len(folded_at_jobs)
+        assert idle_runs >= 1 and set(folded_at_jobs) == {0}
+        store_docs.bulk_docs([store_docs.new_doc(fd.answer(inspection, code, True, author=author)) for code in codes])
+        deadline = time.monotonic() + 20
+        while reconciler.folded < len(codes) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.6)  # caught up and idle again
+    finally:
+        reconciler.stop_event.set()
+        thread.join(timeout=30)
+    assert reconciler.folded == len(codes)
+    # four batches of two: the jobs ran before the first and after the last, never in between
+    assert [n for n in folded_at_jobs if 0 < n < len(codes)] == [], folded_at_jobs
+    assert folded_at_jobs[-1] == len(codes)
