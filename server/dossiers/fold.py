@@ -24,6 +24,7 @@ from django.utils import timezone
 from server.inspections.models import Inspection
 
 from . import completeness as completeness_mod
+from .upsert import Upsert
 from .models import (
     Answer,
     Closeout,
@@ -115,6 +116,8 @@ class _Prepared:
     author: str
     row: Any = None  # unsaved model instance (current state) or None when deleted
     new: bool = False
+    row_params: list | None = None  # `row` as upsert parameters (answers and quick tests)
+    revision_params: list[list] = field(default_factory=list)  # its revisions as upsert parameters
 
 
 def _prepare(change: FieldChange, inspection: Inspection | None, inspection_id: str) -> _Prepared:
@@ -252,24 +255,38 @@ _QT_FIELDS = [
 _CLOSEOUT_FIELDS = ["rev", "finished_at", "summary", "representative", "author", "has_signature"]
 
 
+# Revisions are recorded once per (doc_id, rev); current-state rows are set from the winning revision.
+_REVISIONS = Upsert(model=FieldRevision)
+_CURRENT = {
+    FieldDocType.ANSWER: Upsert(model=Answer, conflict=("doc_id",), update=tuple(_ANSWER_FIELDS)),
+    FieldDocType.QUICKTEST: Upsert(model=QuickTest, conflict=("doc_id",), update=tuple(_QT_FIELDS)),
+}
+
+
+def _prepare_params(p: _Prepared) -> None:
+    """The statements' parameters for a prepared change: its revisions and, for answers and quick
+    tests, its current-state row (computed before the write transaction)."""
+    revisions = [
+        FieldRevision(doc_id=p.doc_id, rev=p.rev, doc_type=p.doc_type, inspection_id=p.inspection_id,
+                      body=_strip(p.change.doc), deleted=p.deleted, author=p.author)
+    ]
+    for body in p.change.conflict_docs:
+        if body.get("_rev"):
+            revisions.append(
+                FieldRevision(doc_id=p.doc_id, rev=str(body["_rev"]), doc_type=p.doc_type,
+                              inspection_id=p.inspection_id, body=_strip(body),
+                              deleted=bool(body.get("_deleted")), author=_text(body, "author", 150))
+            )
+    p.revision_params = [_REVISIONS.row(r) for r in revisions]
+    if p.row is not None and p.doc_type in _CURRENT:
+        p.row_params = _CURRENT[p.doc_type].row(p.row)
+
+
 def _apply(items: list[_Prepared]) -> None:
     """Write prepared changes (bulk where it pays). Raises DatabaseError on failure."""
     if not items:
         return
-    revisions = []
-    for p in items:
-        revisions.append(
-            FieldRevision(doc_id=p.doc_id, rev=p.rev, doc_type=p.doc_type, inspection_id=p.inspection_id,
-                          body=_strip(p.change.doc), deleted=p.deleted, author=p.author)
-        )
-        for body in p.change.conflict_docs:
-            if body.get("_rev"):
-                revisions.append(
-                    FieldRevision(doc_id=p.doc_id, rev=str(body["_rev"]), doc_type=p.doc_type,
-                                  inspection_id=p.inspection_id, body=_strip(body),
-                                  deleted=bool(body.get("_deleted")), author=_text(body, "author", 150))
-                )
-    FieldRevision.objects.bulk_create(revisions, ignore_conflicts=True, batch_size=500)
+    _REVISIONS.execute([row for p in items for row in p.revision_params])
 
     by_type: dict[str, list[_Prepared]] = {}
     for p in items:
@@ -293,12 +310,8 @@ def _apply(items: list[_Prepared]) -> None:
         live = [p for p in group if not p.deleted]
         if not live:
             continue
-        if doc_type == FieldDocType.ANSWER:
-            Answer.objects.bulk_create([p.row for p in live], update_conflicts=True, unique_fields=["doc_id"],
-                                       update_fields=_ANSWER_FIELDS, batch_size=500)
-        elif doc_type == FieldDocType.QUICKTEST:
-            QuickTest.objects.bulk_create([p.row for p in live], update_conflicts=True, unique_fields=["doc_id"],
-                                          update_fields=_QT_FIELDS, batch_size=500)
+        if doc_type in _CURRENT:
+            _CURRENT[doc_type].execute([p.row_params for p in live])
         elif doc_type == FieldDocType.CLOSEOUT:
             for p in live:
                 Closeout.objects.filter(inspection_id=p.inspection_id).exclude(doc_id=p.doc_id).delete()
@@ -492,7 +505,9 @@ def prepare_fold(*, changes: list[FieldChange]) -> PreparedFold:
             out.skipped += 1  # a deletion of a doc never folded: nothing to remove
             continue
         try:
-            prepared.append(_prepare(change, inspections.get(inspection_id), inspection_id))
+            p = _prepare(change, inspections.get(inspection_id), inspection_id)
+            _prepare_params(p)
+            prepared.append(p)
         except FoldError as exc:
             out.errors[change.doc_id] = str(exc)
         except Exception as exc:  # noqa: BLE001 - a bad doc never stops the batch
