@@ -23,7 +23,7 @@ from . import (
 )
 from .errors import InputError
 
-__all__ = ["InputError", "evaluate", "methods", "method_tables", "method_names"]
+__all__ = ["InputError", "check_inputs", "evaluate", "methods", "method_tables", "method_names"]
 
 _REGISTRY: dict[str, ModuleType] = {
     module.NAME: module
@@ -55,6 +55,12 @@ def _module(method: Any) -> ModuleType:
 def evaluate(*, method: str, inputs: dict) -> dict:
     """Judge one quick test. Raises InputError naming "method" or "inputs.<name>"."""
     return _module(method).evaluate(inputs)
+
+
+def check_inputs(*, method: str, inputs: dict) -> None:
+    """Raise the InputError `evaluate` would raise, without judging: each method reads all its inputs
+    before it computes anything, so the same inputs pass both or fail both with the same error."""
+    _module(method).read_inputs(inputs)
 
 
 def methods() -> dict[str, dict]:

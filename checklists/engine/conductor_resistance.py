@@ -82,16 +82,17 @@ def table_summary() -> dict[str, Any]:
 MAX_REPRESENTABLE = Fraction(sys.float_info.max)
 
 
-def evaluate(inputs: Any) -> dict[str, Any]:
+def read_inputs(inputs: Any) -> tuple:
+    """The inputs, typed; raises InputError (what the gateway checks before a push is stored)."""
     data = read.check_keys(inputs, allowed=DESCRIPTION["inputs"])
     material = read.choice(data, "material", options=("copper", "aluminium"))
     coated = read.boolean(data, "coated", required=(material == "copper"))
-    coated = bool(coated)
-    conductor_class = read.integer(data, "conductor_class")
-    size = read.number(data, "cross_section_mm2")
-    length = read.number(data, "length_m")
-    measured = read.number(data, "measured_ohm")
-    temperature = read.number(data, "temperature_c")
+    return (material, bool(coated), read.integer(data, "conductor_class"), read.number(data, "cross_section_mm2"),
+            read.number(data, "length_m"), read.number(data, "measured_ohm"), read.number(data, "temperature_c"))
+
+
+def evaluate(inputs: Any) -> dict[str, Any]:
+    material, coated, conductor_class, size, length, measured, temperature = read_inputs(inputs)
 
     if conductor_class not in CLASSES:
         return invalid(field="inputs.conductor_class", reason=f"导体种类 {conductor_class} 不在 GB/T 3956 表内（只有第1、2、5、6种）", basis=BASE_BASIS)

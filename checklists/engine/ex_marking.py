@@ -89,12 +89,19 @@ def parse(marking: str) -> dict[str, Any] | None:
     }
 
 
-def evaluate(inputs: Any) -> dict[str, Any]:
+def read_inputs(inputs: Any) -> tuple:
+    """The inputs, typed; raises InputError (what the gateway checks before a push is stored)."""
     data = read.check_keys(inputs, allowed=DESCRIPTION["inputs"])
     marking = read.text(data, "marking")
     table = cached_table("ex-marking")
     required_group = read.choice(data, "required_group", options=table["gas_groups"], required=False)
     required_t = read.choice(data, "required_t_class", options=list(table["t_classes"]), required=False)
+    return marking, required_group, required_t
+
+
+def evaluate(inputs: Any) -> dict[str, Any]:
+    marking, required_group, required_t = read_inputs(inputs)
+    table = cached_table("ex-marking")
     limit = None
     if required_group or required_t:
         limit = {"required_group": required_group, "required_t_class": required_t}

@@ -32,10 +32,14 @@ def table_summary() -> dict[str, Any]:
     return {"wavelengths_nm": f["wavelengths_nm"], "requirement": f["requirement"]}
 
 
-def evaluate(inputs: Any) -> dict[str, Any]:
+def read_inputs(inputs: Any) -> tuple:
+    """The inputs, typed; raises InputError (what the gateway checks before a push is stored)."""
     data = read.check_keys(inputs, allowed=DESCRIPTION["inputs"])
-    p254 = read.boolean(data, "positive_254nm")
-    p365 = read.boolean(data, "positive_365nm")
+    return read.boolean(data, "positive_254nm"), read.boolean(data, "positive_365nm")
+
+
+def evaluate(inputs: Any) -> dict[str, Any]:
+    p254, p365 = read_inputs(inputs)
     label = {True: "阳性", False: "阴性"}
     positive = p254 or p365
     basis = "GB 4806.8-2016 表3 荧光性物质：254 nm 及 365 nm 均应为阴性（GB 31604.47）"

@@ -50,7 +50,8 @@ def table_summary() -> dict[str, Any]:
     return {str(r["max_speed_ms"]): "+".join(r["stripes"]) for r in cached_table(TABLE)["rows"]}
 
 
-def evaluate(inputs: Any) -> dict[str, Any]:
+def read_inputs(inputs: Any) -> tuple:
+    """The inputs, typed; raises InputError (what the gateway checks before a push is stored)."""
     data = read.check_keys(inputs, allowed=DESCRIPTION["inputs"])
     table = cached_table(TABLE)
     speed = read.number(data, "max_speed_ms")
@@ -63,6 +64,12 @@ def evaluate(inputs: Any) -> dict[str, Any]:
     if (diameter is None) != (rpm is None):
         missing = "diameter_mm" if diameter is None else "rpm"
         raise read.InputError(f"inputs.{missing}", "diameter_mm 与 rpm 须同时提供")
+    return speed, stripes, diameter, rpm
+
+
+def evaluate(inputs: Any) -> dict[str, Any]:
+    speed, stripes, diameter, rpm = read_inputs(inputs)
+    table = cached_table(TABLE)
     if speed <= 0:
         return invalid(field="inputs.max_speed_ms", reason="最高工作速度必须大于 0", basis=BASIS)
     if diameter is not None and (diameter <= 0 or rpm <= 0):

@@ -43,10 +43,14 @@ def table_summary() -> dict[str, Any]:
     return {"mean": "≥ nominal", "min": f"≥ {rule['min_factor']} × nominal − {rule['min_offset_mm']} mm"}
 
 
-def evaluate(inputs: Any) -> dict[str, Any]:
+def read_inputs(inputs: Any) -> tuple:
+    """The inputs, typed; raises InputError (what the gateway checks before a push is stored)."""
     data = read.check_keys(inputs, allowed=DESCRIPTION["inputs"])
-    nominal = read.number(data, "nominal_mm")
-    values = read.number_list(data, "measurements")
+    return read.number(data, "nominal_mm"), read.number_list(data, "measurements")
+
+
+def evaluate(inputs: Any) -> dict[str, Any]:
+    nominal, values = read_inputs(inputs)
     if nominal <= 0:
         return invalid(field="inputs.nominal_mm", reason="标称厚度必须大于 0", basis=BASIS)
     for index, value in enumerate(values):

@@ -38,12 +38,15 @@ def table_summary() -> dict[str, Any]:
     return {"copper sizes_mm2": [r["size_mm2"] for r in cached_table(TABLE)["rows"]]}
 
 
-def evaluate(inputs: Any) -> dict[str, Any]:
+def read_inputs(inputs: Any) -> tuple:
+    """The inputs, typed; raises InputError (what the gateway checks before a push is stored)."""
     data = read.check_keys(inputs, allowed=DESCRIPTION["inputs"])
     material = read.choice(data, "material", options=("copper", "aluminium"))
-    size = read.number(data, "cross_section_mm2")
-    compacted = read.boolean(data, "compacted")
-    count = read.integer(data, "wire_count")
+    return material, read.number(data, "cross_section_mm2"), read.boolean(data, "compacted"), read.integer(data, "wire_count")
+
+
+def evaluate(inputs: Any) -> dict[str, Any]:
+    material, size, compacted, count = read_inputs(inputs)
     if material != "copper":
         return invalid(field="inputs.material", reason="铝导体最少单线根数未编码（未经核实）", basis=BASIS)
     if size <= 0:

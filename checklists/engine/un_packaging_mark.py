@@ -118,14 +118,18 @@ def _ceil_1(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.1"), rounding=ROUND_CEILING)
 
 
-def evaluate(inputs: Any) -> dict[str, Any]:
+def read_inputs(inputs: Any) -> tuple:
+    """The inputs, typed; raises InputError (what the gateway checks before a push is stored)."""
     data = read.check_keys(inputs, allowed=DESCRIPTION["inputs"])
     mark = read.text(data, "mark")
     group = read.choice(data, "packing_group", options=PACKING_GROUPS)
-    drop = read.number(data, "drop_height_m", required=False)
-    leak = read.number(data, "leakproof_kpa", required=False)
-    leak_min = read.number(data, "leakproof_minutes", required=False)
-    density = read.number(data, "relative_density", required=False)
+    return (mark, group, read.number(data, "drop_height_m", required=False),
+            read.number(data, "leakproof_kpa", required=False), read.number(data, "leakproof_minutes", required=False),
+            read.number(data, "relative_density", required=False))
+
+
+def evaluate(inputs: Any) -> dict[str, Any]:
+    mark, group, drop, leak, leak_min, density = read_inputs(inputs)
     for name, value in (("drop_height_m", drop), ("leakproof_kpa", leak), ("leakproof_minutes", leak_min), ("relative_density", density)):
         if value is not None and value <= 0:
             return invalid(field=f"inputs.{name}", reason="必须大于 0", basis=BASIS)

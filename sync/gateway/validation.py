@@ -188,7 +188,7 @@ def _quicktest(doc: dict, items: dict[str, dict], match: re.Match) -> str | None
     if not isinstance(doc.get("inputs"), dict):
         return "inputs: 必须是对象"
     try:
-        engine.evaluate(method=doc["method"], inputs=doc["inputs"])
+        engine.check_inputs(method=doc["method"], inputs=doc["inputs"])
     except engine.InputError as exc:
         return f"{exc.field}: {exc.message}"
     problem = _string_object(doc, "instrument", ("model", "serial"))
