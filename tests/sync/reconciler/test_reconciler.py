@@ -287,3 +287,31 @@ def test_healthz_shows_the_lag(sync_store, inspection, api):
     Reconciler().run_until_caught_up()
     body = api().get("/healthz").json()
     assert body["reconciler_lag_s"] == 0
+
+
+@pytest.mark.django_db(transaction=True)  # the fold's transaction is the outermost one, as in the service
+def test_on_postgresql_a_fold_commits_without_waiting_for_its_wal_flush(sync_store, inspection, monkeypatch):
+    """Asynchronous commit for the fold transaction only (a lost commit loses its checkpoint with it)."""
+    from django.db import connection
+
+    from sync.reconciler import processor
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    seen = []
+    original = processor.apply_fold
+
+    def apply_and_look(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+        return original(**kwargs)
+
+    monkeypatch.setattr(processor, "apply_fold", apply_and_look)
+    store_docs.bulk_docs(_answers(inspection, 2))
+    Reconciler(batch_size=5).run_until_caught_up()
+    assert seen and set(seen) == {"off"}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # SET LOCAL: the connection's other work is untouched
+    assert Answer.objects.filter(inspection=inspection).count() == 2
