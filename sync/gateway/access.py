@@ -139,8 +139,14 @@ def access_for(*, user) -> Access:
 
 
 def current_seq() -> int:
-    value = SeqCounter.objects.filter(pk=1).values_list("value", flat=True).first()
-    return int(value or 0)
+    """The last sequence handed out. Plain SQL: every process's watcher reads it ten times a second
+    on SQLite, and the ORM's query building cost about 15 times the query itself."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {connection.ops.quote_name(SeqCounter._meta.db_table)} WHERE id = 1")
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 # Scopes per query: keeps every IN list far below SQLite's parameter limit for supervisors of

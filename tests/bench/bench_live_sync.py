@@ -13,11 +13,11 @@ client asks `GET /api/v1/accounts/me/` every 0.2 s. Measured:
 - initial pull: from start until each tablet holds its inspection doc (p50 / max, how many done),
   and until its sync first pauses after that with no error (caught up both ways: the initial sync
   is over); deliveries are measured once every tablet has caught up (or --pull-timeout passed);
-- REST: p50 / p95 latency and failures (10 s timeout) over the whole run;
+- REST: p50 / p95 latency and failures (10 s timeout) from the start until the deliveries are done;
 - delivery: an inspector's tablet stores an answer (its live sync pushes it) until the supervisor's
   live tablet has it (p50 / p95 of --deliveries) and until the dossier in SQL has it (p50);
-- idle CPU of the web process (all gunicorn processes) over --idle-seconds once everything is
-  synced, in % of one core.
+- idle CPU over --idle-seconds once everything is synced and the REST client has stopped, in % of
+  one core: the web process (all gunicorn processes), the reconciler and the store.
 With --second-node the supervisor's tablet syncs through a second web process (a gateway node on
 its own port over the same database and store), so every delivery crosses nodes (on PostgreSQL:
 LISTEN/NOTIFY; on SQLite: each node's watcher polls the shared counter).
@@ -313,15 +313,18 @@ def run_one(n: int, args) -> str:
             connection.close()
             time.sleep(0.5)
 
+        stop_probe.set()  # idle means idle: the REST probe (5 requests a second) is not part of it
         time.sleep(args.settle_seconds)
         web = descendants(stack.pid, "gunicorn") + ([second.pid] + descendants(second.pid, "gunicorn") if second else [])
         store = [pid for pid in descendants(stack.pid, "node") if pid not in web]
-        before_web, before_store, t_cpu = cpu_seconds(web), cpu_seconds(set(store)), time.monotonic()
+        folder = descendants(stack.pid, "manage.py reconcile")
+        before_web, before_store, before_folder = cpu_seconds(web), cpu_seconds(set(store)), cpu_seconds(folder)
+        t_cpu = time.monotonic()
         time.sleep(args.idle_seconds)
         elapsed = time.monotonic() - t_cpu
         idle_web = 100 * (cpu_seconds(web) - before_web) / elapsed
         idle_store = 100 * (cpu_seconds(set(store)) - before_store) / elapsed
-        stop_probe.set()
+        idle_folder = 100 * (cpu_seconds(folder) - before_folder) / elapsed
         latencies = [lat for lat, ok in probe if ok]
         failures = sum(1 for _, ok in probe if not ok)
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json()
@@ -337,7 +340,7 @@ def run_one(n: int, args) -> str:
                 f"{failures} failed of {len(probe)}  "
                 f"| to supervisor p50 {1000 * pct(deliveries, 50):.0f} ms p95 {1000 * pct(deliveries, 95):.0f} ms "
                 f"({len(deliveries)}/{min(args.deliveries, n)})  | to dossier p50 {pct(dossier, 50):.2f} s "
-                f"p95 {pct(dossier, 95):.2f} s  | idle CPU web {idle_web:.1f} % store {idle_store:.1f} % of a core "
+                f"p95 {pct(dossier, 95):.2f} s  | idle CPU web {idle_web:.1f} % reconciler {idle_folder:.1f} % store {idle_store:.1f} % of a core "
                 f"({len(web)} web processes; waiting feeds {health.get('waiting_feeds')} in the worker that answered /healthz)  "
                 f"| tablet sync errors {errors}  | slowest deliveries (push leg + pull leg): "
                 + ", ".join(f"{d:.2f} s ({a:.2f} + {b:.2f})" for d, (a, b) in slowest)
