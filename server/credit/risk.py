@@ -142,6 +142,17 @@ def recompute_for_inspections(*, inspection_ids: Iterable) -> None:
         recompute(enterprise_id=enterprise_id)
 
 
+def refresh_some() -> int:
+    """The reconciler's periodic job: a few profiles per call, so that a day on which many deadlines
+    pass cannot hold up its folds (readers refresh what they show themselves)."""
+    return refresh_stale(limit=REFRESH_PER_JOB)
+
+
+# Profiles the reconciler recomputes per job run (it runs every loop, at most every 5 s in a backlog):
+# at a few ms each, a fraction of a second.
+REFRESH_PER_JOB = 50
+
+
 def mark_for_inspections(*, inspection_ids: Iterable) -> None:
     """Mark the inspections' enterprises for a recompute (call inside the writing transaction): the
     reconciler's quick-test fold. One upsert per batch, however many failed tests the enterprise has;
@@ -156,10 +167,11 @@ def mark_for_inspections(*, inspection_ids: Iterable) -> None:
                                     update_conflicts=True, unique_fields=["enterprise"], update_fields=["marked_at"])
 
 
-def refresh_stale(*, enterprise_ids: Iterable[int] | None = None) -> int:
+def refresh_stale(*, enterprise_ids: Iterable[int] | None = None, limit: int = 5000) -> int:
     """Recompute the profiles a quick-test fold marked (`RiskPending`) and those whose `stale_on` day has
-    come (a deadline passed since the last write). Only those rows are read (indexed); returns how many
-    were recomputed. A mark is cleared only if no later fold moved it meanwhile."""
+    come (a deadline passed since the last write), at most `limit`, marked ones first. Only those rows
+    are read (indexed); returns how many were recomputed. A mark is cleared only if no later fold moved
+    it meanwhile."""
     from django.db import transaction
 
     from .models import RiskPending, RiskProfile
@@ -169,8 +181,9 @@ def refresh_stale(*, enterprise_ids: Iterable[int] | None = None) -> int:
     if enterprise_ids is not None:
         qs = qs.filter(enterprise_id__in=list(enterprise_ids))
         pending = pending.filter(enterprise_id__in=list(enterprise_ids))
-    marks = dict(pending.values_list("enterprise_id", "marked_at")[:5000])
-    ids = sorted(set(qs.values_list("enterprise_id", flat=True)[:5000]) | set(marks))
+    marks = dict(pending.order_by("marked_at").values_list("enterprise_id", "marked_at")[:limit])
+    stale = qs.exclude(enterprise_id__in=list(marks)).order_by("stale_on").values_list("enterprise_id", flat=True)
+    ids = sorted(marks) + list(stale[:max(0, limit - len(marks))])
     for enterprise_id in ids:
         with transaction.atomic():
             recompute(enterprise_id=enterprise_id)

@@ -24,7 +24,6 @@ from django.utils import timezone
 from server.inspections.models import Inspection
 
 from . import completeness as completeness_mod
-from .upsert import Upsert
 from .models import (
     Answer,
     Closeout,
@@ -40,6 +39,7 @@ from .models import (
     QuickTest,
     Sample,
 )
+from .upsert import Upsert
 
 log = logging.getLogger(__name__)
 

@@ -308,7 +308,7 @@ class Reconciler:
         whose quick tests were folded, publishing server docs, checking the gateway's access index
         against the store, applying conflict resolutions."""
         now = time.monotonic()
-        _run_hook("server.credit.risk", "refresh_stale")
+        _run_hook("server.credit.risk", "refresh_some")
         if force or now - self._last_publish >= self.publish_every_s:
             self._last_publish = now
             _run_hook("sync.publisher", "publish_all_pending")
@@ -342,7 +342,7 @@ class Reconciler:
             total += read
             if read == 0:
                 break
-        _run_hook("server.credit.risk", "refresh_stale")
+        _run_hook("server.credit.risk", "refresh_stale")  # all that is due (tests, --once)
         while self.process_photos():
             pass
         self.retry_errors()

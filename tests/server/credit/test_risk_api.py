@@ -245,3 +245,20 @@ def test_risk_page_lists_by_class_per_county(sup):
     inspector = Client()
     inspector.force_login(factories.user(Role.INSPECTOR, jurisdiction="445202"))
     assert inspector.get("/ui/risk/").status_code == 403
+
+
+def test_the_reconcilers_job_recomputes_a_few_profiles_per_run_marked_first(monkeypatch):
+    """A day on which many deadlines pass cannot hold up the folds: the job does REFRESH_PER_JOB a run."""
+    from server.credit.models import RiskPending
+
+    monkeypatch.setattr(risk, "REFRESH_PER_JOB", 2)
+    stale = [factories.enterprise() for _ in range(2)]
+    for enterprise in stale:
+        risk.recompute(enterprise_id=enterprise.pk)
+    RiskProfile.objects.filter(enterprise__in=stale).update(stale_on=timezone.localdate())
+    marked = factories.enterprise()
+    RiskPending.objects.create(enterprise=marked, marked_at=timezone.now())
+    assert risk.refresh_some() == 2
+    assert not RiskPending.objects.exists()  # the marked one went first
+    assert RiskProfile.objects.filter(stale_on__lte=timezone.localdate()).count() == 1
+    assert risk.refresh_some() == 1 and risk.refresh_some() == 0
