@@ -134,14 +134,6 @@ def recompute(*, enterprise_id: int | None) -> "RiskProfile | None":  # noqa: F8
     return profile
 
 
-def recompute_for_inspections(*, inspection_ids: Iterable) -> None:
-    from server.inspections.models import Inspection
-
-    ids = set(Inspection.objects.filter(pk__in=list(inspection_ids)).values_list("enterprise_id", flat=True))
-    for enterprise_id in sorted(ids):
-        recompute(enterprise_id=enterprise_id)
-
-
 def refresh_some() -> int:
     """The reconciler's periodic job: a few profiles per call, so that a day on which many deadlines
     pass cannot hold up its folds (readers refresh what they show themselves)."""

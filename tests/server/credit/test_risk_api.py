@@ -46,8 +46,8 @@ def test_findings_and_a_failed_quick_test(sup):
     # the finding service recomputed it in its own transaction: the stored row already says so
     stored = RiskProfile.objects.get(enterprise=enterprise)
     assert stored.score == weight("finding_critical") + weight("finding_major")
-    test = rows.quicktest(inspection, verdict="fail")  # written directly: recompute as the fold does
-    risk.recompute_for_inspections(inspection_ids=[inspection.pk])
+    test = rows.quicktest(inspection, verdict="fail")  # written directly: marked as the fold does
+    risk.mark_for_inspections(inspection_ids=[inspection.pk])
     body = profile(sup, enterprise)
     kinds = sorted(s["kind"] for s in body["signals"])
     assert kinds == ["finding_critical", "finding_major", "quicktest_failed"]
