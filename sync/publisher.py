@@ -249,9 +249,11 @@ def publish_all_pending(*, full: bool | None = None) -> dict[str, int]:
     with _state_lock:
         from datetime import timedelta
 
-        _state["since"] = started - timedelta(seconds=60)
-        # only rows the next pass can return (updated within the margin) need remembering
-        _state["stamps"] = {pk: stamps[pk] for pk in stamps if _state["stamps"].get(pk) == stamps[pk]}
+        _state["since"] = next_since = started - timedelta(seconds=60)
+        # only rows the next pass can return (updated within the margin) need remembering: after a
+        # full pass, not every inspection there is
+        _state["stamps"] = {pk: stamps[pk] for pk in stamps if _state["stamps"].get(pk) == stamps[pk]
+                            and any(stamp is not None and stamp >= next_since for stamp in stamps[pk])}
         if do_full:
             _state["last_full"] = time.monotonic()
     return counts

@@ -118,6 +118,24 @@ def test_an_incremental_pass_renders_only_rows_changed_since_it_last_looked(sync
     assert sorted(rendered[1:]) == sorted(i.pk for i in inspections)
 
 
+def test_a_pass_remembers_only_rows_the_next_pass_can_see(sync_store):
+    """After a full pass, rows last updated before the margin are not kept in memory (a city's full
+    register of inspections would be)."""
+    import datetime as dt
+
+    from server.inspections.models import Inspection
+    from server.registry.models import Enterprise
+
+    old, recent = factories.inspection(), factories.inspection()
+    day_ago = timezone.now() - dt.timedelta(days=1)
+    Inspection.objects.filter(pk=old.pk).update(updated_at=day_ago)
+    Dossier.objects.filter(pk=old.pk).update(updated_at=day_ago)
+    Enterprise.objects.filter(pk=old.enterprise_id).update(updated_at=day_ago)
+    publisher.publish_all_pending(full=True)
+    assert recent.pk in publisher._state["stamps"] and old.pk not in publisher._state["stamps"]
+    assert stored(f"inspection:{old.pk}") is not None  # published all the same
+
+
 def test_a_lost_index_is_rebuilt_from_the_store_revision(sync_store):
     inspection = factories.inspection()
     publisher.publish_inspection(inspection.pk)
