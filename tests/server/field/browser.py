@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -110,10 +111,22 @@ def new_tablet(browser, **kwargs):
     return context, page
 
 
+def wait_until(page, expression: str, *, timeout_s: float = 20.0) -> None:
+    """`page.wait_for_function` without eval in the page. Playwright polls a string predicate with
+    eval, which the field app's CSP (`script-src 'self'`, no 'unsafe-eval') refuses whenever the first
+    look is false; `page.evaluate` goes through the DevTools protocol, to which the CSP does not apply.
+    Promises are awaited."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout_s} s: {expression}")
+        page.wait_for_timeout(50)
+
+
 def sign_in(page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/field/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     # the service worker controls the page once it is activated (it claims its clients)
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20000)
+    wait_until(page, "navigator.serviceWorker && navigator.serviceWorker.controller !== null")

@@ -20,7 +20,7 @@ from sync.reconciler.processor import Reconciler
 from tests import factories
 from tests.server.field.browser import (  # noqa: F401 - fixtures
     ARTIFACTS, CHROMIUM, exif_jpeg, fake_camera_args, new_tablet, one_request_at_a_time, playwright_session, qr_png,
-    sign_in, write_y4m,
+    sign_in, wait_until, write_y4m,
 )
 from server.field.selectors import dist_dir
 
@@ -97,7 +97,7 @@ def test_an_inspection_recorded_offline_reaches_the_dossier(gateway, playwright_
     assert names.index(next(n for n in names if ENTERPRISE in n)) < names.index(next(n for n in names if "旧日砂轮厂" in n))
     print(f"\nsign-in to synced list: {time.monotonic() - started:.2f} s")
     # the quick-test tables arrived with the sign-in
-    page.wait_for_function("window.fieldApp.catalogue !== null")
+    wait_until(page, "window.fieldApp.catalogue !== null")
 
     # --- the network goes off; the app reloads from its service worker -------------------------
     context.set_offline(True)
@@ -308,7 +308,7 @@ def test_a_reload_right_after_typing_and_an_app_update_lose_nothing(gateway, pla
     expect(update).to_be_visible()
     with page.expect_navigation():
         update.click()
-    page.wait_for_function("caches.keys().then(k => k.some(n => n.startsWith('fieldapp-next-')))")
+    wait_until(page, "caches.keys().then(k => k.some(n => n.startsWith('fieldapp-next-')))")
     expect(page.get_by_role("radiogroup", name=WIRE_PROMPTS["mark-1"]).get_by_label("不符合")).to_be_checked()
     expect(page.get_by_role("textbox", name=WIRE_PROMPTS["cert-3"])).to_have_value("(粤)XK06-001-00001")
     wait_synced(page)
